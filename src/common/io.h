@@ -1,0 +1,81 @@
+/*
+ * io.h - the one interface between the confined child's logic and the
+ * broker's disk (and, later, network) access.
+ *
+ * Why: every job (verify, pack, export, fetch, ls, jcs) is written once
+ * against rp_io. In the release binary the child's rp_io sends frames to
+ * the broker (sandbox/child_io.c), and the broker serves each request with
+ * the file-system implementation (src/broker/fsio.c). Unit tests and the
+ * in-process bench build plug fsio in directly. The verifier therefore is a
+ * pure function over "read path P with at most N bytes".
+ * Security posture: paths passed through rp_io are untrusted (they come
+ * from manifests); every implementation re-validates them
+ * (src/common/path.h) and never follows symlinks below a root.
+ */
+#ifndef RP_IO_H
+#define RP_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* The directory trees a job may touch. The broker binds each to a
+ * directory fd before the child starts (STORE: on store_open). */
+typedef enum rp_root {
+	RP_ROOT_IN = 1,    /* the input runpack dir / pack SRC dir / fetched runpack */
+	RP_ROOT_OUT = 2,   /* staging dir of pack --out or fetch DEST (renamed on commit) */
+	RP_ROOT_STORE = 3, /* the runpack's directory inside the store (after store_open) */
+	RP_ROOT_FILE = 4   /* a single pre-opened input file (jcs input, anchor policy); path "" */
+} rp_root;
+
+/* Receives streamed bytes; return nonzero (and set err) to abort. */
+typedef int (*rp_sink_fn)(void *ctx, const uint8_t *p, size_t n, rp_err *err);
+
+/* One runpack found by list(). */
+typedef struct rp_list_entry {
+	const char *prefix; /* store-relative key prefix, ending in '/' */
+	int has_manifest;   /* the manifest object is present */
+} rp_list_entry;
+typedef int (*rp_list_fn)(void *ctx, const rp_list_entry *e, rp_err *err);
+
+typedef struct rp_io_ops {
+	/* Streams the regular file root/path to fn. A file larger than max is
+	 * refused before any byte is delivered with RP_E_TOO_LARGE and the
+	 * message "artifact too large: <path> (<size> > <max>)"; a file that
+	 * grows past max while read fails the same way without reading more.
+	 * Missing: RP_E_NOTFOUND. Symlink / not a regular file anywhere below
+	 * the root: RP_E_SYMLINK. Bad path: RP_E_PATH. */
+	int (*read)(void *self, rp_root root, const char *path, uint64_t max, rp_sink_fn fn,
+		    void *fnctx, rp_err *err);
+	/* Atomically creates root/path with the bytes: parent dirs created,
+	 * temp file, fsync, rename, directory fsync. OUT and STORE only. */
+	int (*write)(void *self, rp_root root, const char *path, const uint8_t *p, size_t n,
+		     rp_err *err);
+	/* Copies from/path to to/path (atomically, like write) without the
+	 * caller seeing the bytes; at most max bytes. */
+	int (*copy)(void *self, rp_root from, rp_root to, const char *path, uint64_t max,
+		    rp_err *err);
+	/* Binds RP_ROOT_STORE to <store>/<prefix> (prefix: a validated key
+	 * prefix ending in '/'), creating it when create is nonzero. */
+	int (*store_open)(void *self, const char *prefix, int create, rp_err *err);
+	/* Renames the OUT staging directory into its final place. */
+	int (*commit)(void *self, rp_err *err);
+	/* Lists runpacks in the store (bounded by RP_MAX_LIST_ENTRIES). */
+	int (*list)(void *self, rp_list_fn fn, void *fnctx, rp_err *err);
+	/* Writes bytes to the user's stdout (fd 1) or stderr (fd 2). */
+	int (*output)(void *self, int fd, const uint8_t *p, size_t n, rp_err *err);
+} rp_io_ops;
+
+typedef struct rp_io {
+	const rp_io_ops *ops;
+	void *self;
+} rp_io;
+
+/* Convenience: read a whole file (<= max bytes) into a heap buffer. */
+struct rp_buf;
+int rp_io_slurp(const rp_io *io, rp_root root, const char *path, uint64_t max,
+		struct rp_buf *out, rp_err *err);
+int rp_io_print(const rp_io *io, int fd, const char *s, rp_err *err);
+
+#endif
