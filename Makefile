@@ -51,7 +51,8 @@ $(BUILD)/rpvault: $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(LIB_OBJS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(ALLCFLAGS) -c -o $@ $<
 
 # The seccomp allowlist is generated from the reviewed policy text so the
 # two cannot drift (policy/README.md).

@@ -1,7 +1,607 @@
-/* main.c - placeholder entry point, replaced by the CLI. */
+/*
+ * main.c - rpvault's command line: parse the (trusted) arguments and
+ * configuration, bind the roots, run the job in the confined child.
+ *
+ * Security posture: PRIVILEGED side (the broker). It never parses
+ * untrusted bytes: manifests, artifacts and stored objects are only
+ * touched by the child through rp_io.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
-int main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/err.h"
+#include "../common/job.h"
+#include "../common/keys.h"
+#include "../common/path.h"
+#include "config.h"
+#include "fsio.h"
+#include "runjob.h"
+#include "sandbox_print.h"
+
+static const char usage_text[] =
+	"usage: rpvault COMMAND [OPTIONS]\n"
+	"\n"
+	"  verify [--format json|markdown|text] [--manifest NAME] PATH\n"
+	"  verify [--format F] --store URI STORAGE_URI\n"
+	"  pack --out DIR --tenant N --namespace N --run ID [--generated-at logical:N|unix_millis:N]\n"
+	"       [--security AUTHORITY[,dev_permissive]] [--anchor-policy FILE]\n"
+	"       [--manifest-name NAME] [--with-verification] SRC\n"
+	"  export [--store URI] [--manifest NAME] RUNPACK_DIR...\n"
+	"  fetch [--store URI] STORAGE_URI DEST\n"
+	"  ls [--store URI] [--tenant N] [--namespace N]\n"
+	"  jcs [--rfc8785] [FILE|-]\n"
+	"  sandbox --print\n"
+	"\n"
+	"Common options: --config FILE (default " RP_DEFAULT_CONFIG "), --help, --version.\n"
+	"Store URI: file:///ABSOLUTE/PATH; default $RPVAULT_STORE, then [store] uri in the\n"
+	"configuration, then $XDG_DATA_HOME/rpvault/store.\n"
+	"Exit status: 0 pass/success, 1 verification failed or content refused,\n"
+	"2 usage error, 3 could not run (I/O, sandbox, resources).\n";
+
+struct ctx {
+	rp_config cfg;
+	const char *config_path;
+	int config_required;
+	const char *store_flag;
+	char store_dir[RP_MAX_PATH_TOTAL + 1];
+	char store_uri[RP_MAX_PATH_TOTAL + 16];
+};
+
+static int finish(rp_code code, const rp_err *err)
 {
-	puts("rpvault " RPVAULT_VERSION);
+	if (code != RP_OK && err->msg[0] != '\0')
+		fprintf(stderr, "rpvault: %s\n", err->msg);
+	return rp_code_exit(code);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "rpvault: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'rpvault --help'.\n");
+	return 2;
+}
+
+static int parse_u64(const char *s, int nonzero, uint64_t *out)
+{
+	if (s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1] != '\0'))
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || (nonzero && v == 0))
+		return -1;
+	*out = v;
 	return 0;
+}
+
+static int copy_str(char *dst, size_t dstsz, const char *src)
+{
+	size_t n = strlen(src);
+	if (n >= dstsz)
+		return -1;
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+/* Store resolution: --store, $RPVAULT_STORE, config, XDG default. */
+static int resolve_store(struct ctx *c, rp_err *err)
+{
+	if (rp_config_load(&c->cfg, c->config_path, c->config_required, err) != 0)
+		return -1;
+	const char *uri = c->store_flag;
+	char def[RP_MAX_PATH_TOTAL + 16];
+	if (uri == NULL)
+		uri = getenv("RPVAULT_STORE");
+	if ((uri == NULL || uri[0] == '\0') && c->cfg.store_uri[0] != '\0')
+		uri = c->cfg.store_uri;
+	if (uri == NULL || uri[0] == '\0') {
+		const char *xdg = getenv("XDG_DATA_HOME");
+		const char *home = getenv("HOME");
+		if (xdg != NULL && xdg[0] == '/')
+			(void)snprintf(def, sizeof def, "file://%s/rpvault/store", xdg);
+		else if (home != NULL && home[0] == '/')
+			(void)snprintf(def, sizeof def, "file://%s/.local/share/rpvault/store", home);
+		else
+			return rp_err_set(err, RP_E_USAGE, "no store configured and neither XDG_DATA_HOME nor HOME is set");
+		uri = def;
+	}
+	if (strncmp(uri, "s3://", 5) == 0)
+		return rp_err_set(err, RP_E_USAGE, "store %s: the S3 backend is not available in this build", uri);
+	if (strncmp(uri, "file:///", 8) != 0)
+		return rp_err_set(err, RP_E_USAGE, "store URI must be file:///ABSOLUTE/PATH, got '%s'", uri);
+	const char *path = uri + 7;
+	size_t n = strlen(path);
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	if (n > RP_MAX_PATH_TOTAL - 64)
+		return rp_err_set(err, RP_E_USAGE, "store path is too long");
+	memcpy(c->store_dir, path, n);
+	c->store_dir[n] = '\0';
+	(void)snprintf(c->store_uri, sizeof c->store_uri, "file://%s", c->store_dir);
+	return 0;
+}
+
+/* Maps a storage URI (or a bare key prefix) to a key prefix in the store. */
+static int storage_prefix(const struct ctx *c, const char *uri, char *prefix, rp_err *err)
+{
+	const char *rest = uri;
+	size_t sl = strlen(c->store_uri);
+	if (strncmp(uri, "file://", 7) == 0) {
+		if (strncmp(uri, c->store_uri, sl) != 0 || uri[sl] != '/')
+			return rp_err_set(err, RP_E_USAGE, "%s is not inside the store %s", uri, c->store_uri);
+		rest = uri + sl + 1;
+	}
+	size_t n = strlen(rest);
+	if (n == 0 || n + 2 > RP_KEY_PREFIX_MAX)
+		return rp_err_set(err, RP_E_USAGE, "storage URI %s names no runpack", uri);
+	memcpy(prefix, rest, n + 1);
+	if (prefix[n - 1] != '/') {
+		prefix[n] = '/';
+		prefix[n + 1] = '\0';
+	}
+	if (rp_key_prefix_check(prefix, err) != 0)
+		return rp_err_wrap(err, "storage URI %s", uri);
+	return 0;
+}
+
+static const char *user_of(const struct ctx *c)
+{
+	return c->cfg.sandbox_user[0] != '\0' ? c->cfg.sandbox_user : NULL;
+}
+
+enum { O_CONFIG = 1000, O_STORE, O_FORMAT, O_MANIFEST, O_OUT, O_TENANT, O_NAMESPACE, O_RUN, O_GENAT,
+       O_SECURITY, O_ANCHOR, O_MNAME, O_WITHVER, O_RFC, O_PRINT, O_HELP };
+
+static const struct option long_opts[] = {
+	{"config", required_argument, NULL, O_CONFIG},
+	{"store", required_argument, NULL, O_STORE},
+	{"format", required_argument, NULL, O_FORMAT},
+	{"manifest", required_argument, NULL, O_MANIFEST},
+	{"out", required_argument, NULL, O_OUT},
+	{"tenant", required_argument, NULL, O_TENANT},
+	{"namespace", required_argument, NULL, O_NAMESPACE},
+	{"run", required_argument, NULL, O_RUN},
+	{"generated-at", required_argument, NULL, O_GENAT},
+	{"security", required_argument, NULL, O_SECURITY},
+	{"anchor-policy", required_argument, NULL, O_ANCHOR},
+	{"manifest-name", required_argument, NULL, O_MNAME},
+	{"with-verification", no_argument, NULL, O_WITHVER},
+	{"rfc8785", no_argument, NULL, O_RFC},
+	{"print", no_argument, NULL, O_PRINT},
+	{"help", no_argument, NULL, O_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+struct opts {
+	const char *format, *manifest, *out, *tenant, *ns, *run, *genat, *security, *anchor, *mname;
+	int withver, rfc, print;
+};
+
+/* Options allowed per command, as a string of O_* codes minus 1000. */
+static int parse_opts(int argc, char **argv, struct ctx *c, struct opts *o, const char *allowed)
+{
+	memset(o, 0, sizeof *o);
+	opterr = 0;
+	optind = 1;
+	int ch;
+	while ((ch = getopt_long(argc, argv, "+", long_opts, NULL)) != -1) {
+		if (ch == '?' || ch < 1000)
+			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+		if (ch == O_HELP) {
+			fputs(usage_text, stdout);
+			exit(0);
+		}
+		if (ch != O_CONFIG && strchr(allowed, (char)('a' + (ch - 1000))) == NULL)
+			return usage_error("option '%s' does not apply to this command", argv[optind - 1]);
+		switch (ch) {
+		case O_CONFIG: c->config_path = optarg; c->config_required = 1; break;
+		case O_STORE: c->store_flag = optarg; break;
+		case O_FORMAT: o->format = optarg; break;
+		case O_MANIFEST: o->manifest = optarg; break;
+		case O_OUT: o->out = optarg; break;
+		case O_TENANT: o->tenant = optarg; break;
+		case O_NAMESPACE: o->ns = optarg; break;
+		case O_RUN: o->run = optarg; break;
+		case O_GENAT: o->genat = optarg; break;
+		case O_SECURITY: o->security = optarg; break;
+		case O_ANCHOR: o->anchor = optarg; break;
+		case O_MNAME: o->mname = optarg; break;
+		case O_WITHVER: o->withver = 1; break;
+		case O_RFC: o->rfc = 1; break;
+		case O_PRINT: o->print = 1; break;
+		default: return usage_error("unexpected option '%s'", argv[optind - 1]);
+		}
+	}
+	return 0;
+}
+
+#define A(x) ((char)('a' + ((x) - 1000)))
+
+static int set_manifest_name(rp_job *job, const char *name, rp_err *err)
+{
+	if (rp_path_validate(name, strlen(name), "manifest name", err) != 0)
+		return -1;
+	if (copy_str(job->manifest_name, sizeof job->manifest_name, name) != 0)
+		return rp_err_set(err, RP_E_USAGE, "manifest name is too long");
+	return 0;
+}
+
+static int parse_format(const char *f, rp_job *job)
+{
+	if (f == NULL || strcmp(f, "json") == 0)
+		job->format = RP_FMT_JSON;
+	else if (strcmp(f, "markdown") == 0)
+		job->format = RP_FMT_MARKDOWN;
+	else if (strcmp(f, "text") == 0)
+		job->format = RP_FMT_TEXT;
+	else
+		return -1;
+	return 0;
+}
+
+static int cmd_verify(int argc, char **argv, struct ctx *c)
+{
+	struct opts o;
+	const char allowed[] = {A(O_FORMAT), A(O_MANIFEST), A(O_STORE), 0};
+	if (parse_opts(argc, argv, c, &o, allowed) != 0)
+		return 2;
+	if (argc - optind != 1)
+		return usage_error("%s", "verify takes exactly one PATH");
+	rp_job job;
+	rp_err err;
+	rp_fsio fs;
+	memset(&job, 0, sizeof job);
+	rp_err_clear(&err);
+	job.kind = RP_JOB_VERIFY;
+	if (parse_format(o.format, &job) != 0)
+		return usage_error("unknown --format '%s' (json, markdown or text)", o.format);
+	const char *path = argv[optind];
+	rp_fsio_init(&fs);
+	rp_code code = RP_OK;
+	if (o.manifest != NULL) {
+		if (set_manifest_name(&job, o.manifest, &err) != 0) {
+			code = RP_E_USAGE;
+			goto out;
+		}
+		job.flags |= RP_JOB_F_MANIFEST_EXPLICIT;
+	}
+	if (c->store_flag != NULL) {
+		if (resolve_store(c, &err) != 0 || storage_prefix(c, path, job.store_prefix, &err) != 0) {
+			code = RP_E_USAGE;
+			goto out;
+		}
+		job.flags |= RP_JOB_F_FROM_STORE;
+		if (rp_fsio_bind_store(&fs, c->store_dir, 0, &err) != 0 ||
+		    rp_fsio_bind_in_stored(&fs, job.store_prefix, &err) != 0) {
+			code = err.code;
+			goto out;
+		}
+	} else {
+		/* PATH may name the manifest file itself: its directory is the
+		 * runpack root (a bare name means the current directory). */
+		char dir[RP_MAX_PATH_TOTAL + 1];
+		if (copy_str(dir, sizeof dir, path) != 0) {
+			rp_err_set(&err, RP_E_USAGE, "path too long");
+			code = RP_E_USAGE;
+			goto out;
+		}
+		if (rp_fsio_bind_in(&fs, dir, &err) != 0) {
+			char *slash = strrchr(dir, '/');
+			const char *base = dir;
+			if (slash != NULL) {
+				*slash = '\0';
+				base = slash + 1;
+			}
+			rp_err e2;
+			if (o.manifest == NULL && set_manifest_name(&job, base, &e2) == 0 &&
+			    rp_fsio_bind_in(&fs, slash == NULL ? "." : (dir[0] ? dir : "/"), &e2) == 0) {
+				job.flags |= RP_JOB_F_MANIFEST_EXPLICIT;
+				rp_err_clear(&err);
+			} else {
+				code = err.code;
+				goto out;
+			}
+		}
+	}
+	rp_io io = rp_fsio_io(&fs);
+	code = broker_run_job(&job, &io, user_of(c), &err);
+out:
+	rp_fsio_close(&fs);
+	return finish(code, &err);
+}
+
+static int parse_genat(const char *s, rp_job *job)
+{
+	const char *v;
+	if (strncmp(s, "logical:", 8) == 0) {
+		job->ts_kind = RP_TS_LOGICAL;
+		v = s + 8;
+		return parse_u64(v, 0, &job->ts_value);
+	}
+	if (strncmp(s, "unix_millis:", 12) == 0) {
+		uint64_t u;
+		job->ts_kind = RP_TS_UNIX_MILLIS;
+		if (parse_u64(s + 12, 0, &u) != 0 || u > (uint64_t)INT64_MAX)
+			return -1;
+		job->ts_value = u;
+		return 0;
+	}
+	return -1;
+}
+
+static int cmd_pack(int argc, char **argv, struct ctx *c)
+{
+	struct opts o;
+	const char allowed[] = {A(O_OUT),      A(O_TENANT), A(O_NAMESPACE), A(O_RUN),     A(O_GENAT),
+				A(O_SECURITY), A(O_ANCHOR), A(O_MNAME),     A(O_WITHVER), 0};
+	if (parse_opts(argc, argv, c, &o, allowed) != 0)
+		return 2;
+	if (argc - optind != 1)
+		return usage_error("%s", "pack takes exactly one SRC directory");
+	if (o.out == NULL || o.tenant == NULL || o.ns == NULL || o.run == NULL)
+		return usage_error("%s", "pack needs --out, --tenant, --namespace and --run");
+	rp_job job;
+	rp_err err;
+	rp_fsio fs;
+	memset(&job, 0, sizeof job);
+	rp_err_clear(&err);
+	job.kind = RP_JOB_PACK;
+	if (parse_u64(o.tenant, 1, &job.tenant) != 0)
+		return usage_error("--tenant must be a decimal integer from 1 to 18446744073709551615, got '%s'", o.tenant);
+	if (parse_u64(o.ns, 1, &job.namespace_id) != 0)
+		return usage_error("--namespace must be a decimal integer from 1 to 18446744073709551615, got '%s'", o.ns);
+	if (copy_str(job.run_id, sizeof job.run_id, o.run) != 0 || o.run[0] == '\0')
+		return usage_error("--run must be 1 to 255 bytes, got '%s'", o.run);
+	if (o.genat != NULL) {
+		if (parse_genat(o.genat, &job) != 0)
+			return usage_error("--generated-at must be logical:N or unix_millis:N (N >= 0), got '%s'", o.genat);
+	} else {
+		/* Like Decision Gate's CLI: now, as unix_millis; SOURCE_DATE_EPOCH
+		 * makes it reproducible. */
+		const char *sde = getenv("SOURCE_DATE_EPOCH");
+		uint64_t secs;
+		job.ts_kind = RP_TS_UNIX_MILLIS;
+		if (sde != NULL && parse_u64(sde, 0, &secs) == 0 && secs < (uint64_t)INT64_MAX / 1000)
+			job.ts_value = secs * 1000;
+		else {
+			struct timespec ts;
+			(void)clock_gettime(CLOCK_REALTIME, &ts);
+			job.ts_value = (uint64_t)ts.tv_sec * 1000 + (uint64_t)(ts.tv_nsec / 1000000);
+		}
+	}
+	if (o.security != NULL) {
+		char tmp[RP_MAX_ID_BYTES + 1];
+		if (copy_str(tmp, sizeof tmp, o.security) != 0)
+			return usage_error("--security value too long: '%s'", o.security);
+		char *comma = strchr(tmp, ',');
+		if (comma != NULL) {
+			if (strcmp(comma + 1, "dev_permissive") != 0)
+				return usage_error("--security takes AUTHORITY[,dev_permissive], got '%s'", o.security);
+			*comma = '\0';
+			job.flags |= RP_JOB_F_DEV_PERMISSIVE;
+		}
+		if (tmp[0] == '\0')
+			return usage_error("--security needs an authority name, got '%s'", o.security);
+		memcpy(job.authority, tmp, strlen(tmp) + 1);
+		job.flags |= RP_JOB_F_SECURITY;
+	}
+	if (o.withver)
+		job.flags |= RP_JOB_F_WITH_VERIFICATION;
+	if (set_manifest_name(&job, o.mname != NULL ? o.mname : "manifest.json", &err) != 0)
+		return finish(RP_E_USAGE, &err);
+	rp_fsio_init(&fs);
+	rp_code code;
+	if (rp_fsio_bind_in(&fs, argv[optind], &err) != 0 ||
+	    (o.anchor != NULL && rp_fsio_bind_file(&fs, o.anchor, &err) != 0) ||
+	    rp_fsio_bind_out(&fs, o.out, &err) != 0) {
+		code = err.code;
+	} else {
+		if (o.anchor != NULL)
+			job.flags |= RP_JOB_F_ANCHOR_POLICY;
+		rp_io io = rp_fsio_io(&fs);
+		code = broker_run_job(&job, &io, user_of(c), &err);
+	}
+	rp_fsio_close(&fs);
+	if (code == RP_OK)
+		printf("%s\n", o.out);
+	return finish(code, &err);
+}
+
+static int cmd_export(int argc, char **argv, struct ctx *c)
+{
+	struct opts o;
+	const char allowed[] = {A(O_STORE), A(O_MANIFEST), 0};
+	if (parse_opts(argc, argv, c, &o, allowed) != 0)
+		return 2;
+	if (argc - optind < 1)
+		return usage_error("%s", "export takes one or more RUNPACK_DIR");
+	rp_err err;
+	rp_err_clear(&err);
+	if (resolve_store(c, &err) != 0)
+		return finish(RP_E_USAGE, &err);
+	int worst = 0;
+	for (int i = optind; i < argc; i++) {
+		rp_job job;
+		rp_fsio fs;
+		memset(&job, 0, sizeof job);
+		job.kind = RP_JOB_EXPORT;
+		(void)snprintf(job.store_uri, sizeof job.store_uri, "%s", c->store_uri);
+		rp_fsio_init(&fs);
+		rp_code code;
+		if (o.manifest != NULL && set_manifest_name(&job, o.manifest, &err) != 0) {
+			code = RP_E_USAGE;
+		} else if (rp_fsio_bind_in(&fs, argv[i], &err) != 0 || rp_fsio_bind_store(&fs, c->store_dir, 1, &err) != 0) {
+			code = err.code;
+		} else {
+			if (o.manifest != NULL)
+				job.flags |= RP_JOB_F_MANIFEST_EXPLICIT;
+			rp_io io = rp_fsio_io(&fs);
+			code = broker_run_job(&job, &io, user_of(c), &err);
+		}
+		rp_fsio_close(&fs);
+		if (code != RP_OK)
+			rp_err_wrap(&err, "export %s", argv[i]);
+		int ex = finish(code, &err);
+		if (ex > worst)
+			worst = ex;
+		rp_err_clear(&err);
+	}
+	return worst;
+}
+
+static int cmd_fetch(int argc, char **argv, struct ctx *c)
+{
+	struct opts o;
+	const char allowed[] = {A(O_STORE), A(O_MANIFEST), 0};
+	if (parse_opts(argc, argv, c, &o, allowed) != 0)
+		return 2;
+	if (argc - optind != 2)
+		return usage_error("%s", "fetch takes STORAGE_URI DEST");
+	rp_job job;
+	rp_err err;
+	rp_fsio fs;
+	memset(&job, 0, sizeof job);
+	rp_err_clear(&err);
+	job.kind = RP_JOB_FETCH;
+	if (resolve_store(c, &err) != 0 || storage_prefix(c, argv[optind], job.store_prefix, &err) != 0)
+		return finish(RP_E_USAGE, &err);
+	if (o.manifest != NULL) {
+		if (set_manifest_name(&job, o.manifest, &err) != 0)
+			return finish(RP_E_USAGE, &err);
+		job.flags |= RP_JOB_F_MANIFEST_EXPLICIT;
+	}
+	job.flags |= RP_JOB_F_FROM_STORE;
+	rp_fsio_init(&fs);
+	rp_code code;
+	if (rp_fsio_bind_store(&fs, c->store_dir, 0, &err) != 0 || rp_fsio_bind_in_stored(&fs, job.store_prefix, &err) != 0 ||
+	    rp_fsio_bind_out(&fs, argv[optind + 1], &err) != 0) {
+		code = err.code;
+	} else {
+		rp_io io = rp_fsio_io(&fs);
+		code = broker_run_job(&job, &io, user_of(c), &err);
+	}
+	rp_fsio_close(&fs);
+	return finish(code, &err);
+}
+
+static int cmd_ls(int argc, char **argv, struct ctx *c)
+{
+	struct opts o;
+	const char allowed[] = {A(O_STORE), A(O_TENANT), A(O_NAMESPACE), 0};
+	if (parse_opts(argc, argv, c, &o, allowed) != 0)
+		return 2;
+	if (argc != optind)
+		return usage_error("%s", "ls takes no positional arguments");
+	rp_job job;
+	rp_err err;
+	rp_fsio fs;
+	memset(&job, 0, sizeof job);
+	rp_err_clear(&err);
+	job.kind = RP_JOB_LS;
+	if (o.tenant != NULL) {
+		if (parse_u64(o.tenant, 1, &job.tenant) != 0)
+			return usage_error("--tenant must be a non-zero decimal integer, got '%s'", o.tenant);
+		job.flags |= RP_JOB_F_TENANT_FILTER;
+	}
+	if (o.ns != NULL) {
+		if (parse_u64(o.ns, 1, &job.namespace_id) != 0)
+			return usage_error("--namespace must be a non-zero decimal integer, got '%s'", o.ns);
+		job.flags |= RP_JOB_F_NAMESPACE_FILTER;
+	}
+	if (resolve_store(c, &err) != 0)
+		return finish(RP_E_USAGE, &err);
+	(void)snprintf(job.store_uri, sizeof job.store_uri, "%s", c->store_uri);
+	rp_fsio_init(&fs);
+	rp_code code;
+	if (rp_fsio_bind_store(&fs, c->store_dir, 0, &err) != 0) {
+		code = err.code == RP_E_NOTFOUND ? RP_OK : err.code; /* no store yet: nothing stored */
+	} else {
+		rp_io io = rp_fsio_io(&fs);
+		code = broker_run_job(&job, &io, user_of(c), &err);
+	}
+	rp_fsio_close(&fs);
+	return finish(code, &err);
+}
+
+static int cmd_jcs(int argc, char **argv, struct ctx *c)
+{
+	struct opts o;
+	const char allowed[] = {A(O_RFC), 0};
+	if (parse_opts(argc, argv, c, &o, allowed) != 0)
+		return 2;
+	if (argc - optind > 1)
+		return usage_error("%s", "jcs takes at most one FILE");
+	rp_job job;
+	rp_err err;
+	rp_fsio fs;
+	memset(&job, 0, sizeof job);
+	rp_err_clear(&err);
+	job.kind = RP_JOB_JCS;
+	if (o.rfc)
+		job.flags |= RP_JOB_F_RFC8785;
+	rp_fsio_init(&fs);
+	rp_code code;
+	if (rp_fsio_bind_file(&fs, argc - optind == 1 ? argv[optind] : "-", &err) != 0) {
+		code = err.code;
+	} else {
+		rp_io io = rp_fsio_io(&fs);
+		code = broker_run_job(&job, &io, user_of(c), &err);
+	}
+	rp_fsio_close(&fs);
+	return finish(code, &err);
+}
+
+static int cmd_sandbox(int argc, char **argv, struct ctx *c)
+{
+	struct opts o;
+	const char allowed[] = {A(O_PRINT), 0};
+	if (parse_opts(argc, argv, c, &o, allowed) != 0)
+		return 2;
+	if (!o.print || argc != optind)
+		return usage_error("%s", "usage: rpvault sandbox --print");
+	rp_err err;
+	rp_err_clear(&err);
+	if (broker_sandbox_print(1, &err) != 0)
+		return finish(err.code, &err);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctx c;
+	memset(&c, 0, sizeof c);
+	rp_config_init(&c.cfg);
+	c.config_path = RP_DEFAULT_CONFIG;
+	if (argc < 2)
+		return usage_error("%s", "missing COMMAND");
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		puts("rpvault " RPVAULT_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0 || strcmp(cmd, "-h") == 0) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **, struct ctx *);
+	} cmds[] = {{"verify", cmd_verify}, {"pack", cmd_pack}, {"export", cmd_export}, {"fetch", cmd_fetch},
+		    {"ls", cmd_ls},         {"jcs", cmd_jcs},   {"sandbox", cmd_sandbox}};
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (strcmp(cmd, cmds[i].name) == 0)
+			return cmds[i].fn(argc - 1, argv + 1, &c);
+	return usage_error("unknown command '%s'", cmd);
 }

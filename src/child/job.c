@@ -1,0 +1,483 @@
+/*
+ * job.c - the commands as the confined child runs them.
+ *
+ *   verify  read the manifest, verify, render the report
+ *   pack    canonicalize seven logs into OUT, manifest last, verify, commit
+ *   export  verify IN, refuse conflicts, copy into the store, verify the
+ *           stored copy, write the manifest last, print the storage URI
+ *   fetch   copy a stored runpack to OUT, verify OUT, commit
+ *   ls      list stored runpacks, complete or incomplete
+ *   jcs     canonicalize one document
+ *
+ * Security posture: CONFINED-CHILD code. Everything it reads is
+ * untrusted; it can only ask the broker for bytes through rp_io.
+ */
+#include "job.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/buf.h"
+#include "../common/keys.h"
+#include "../common/limits.h"
+#include "../common/path.h"
+#include "../common/sha256.h"
+#include "jcs.h"
+#include "manifest.h"
+#include "report.h"
+#include "verify.h"
+
+static const struct {
+	const char *path;
+	const char *kind;
+} pack_artifacts[] = {
+	{"artifacts/scenario_spec.json", "scenario_spec"}, {"artifacts/triggers.json", "trigger_log"},
+	{"artifacts/gate_evals.json", "gate_eval_log"},    {"artifacts/decisions.json", "decision_log"},
+	{"artifacts/packets.json", "packet_log"},          {"artifacts/submissions.json", "submission_log"},
+	{"artifacts/tool_calls.json", "tool_transcript"},
+};
+#define N_PACK (sizeof pack_artifacts / sizeof pack_artifacts[0])
+
+static rp_code fail(rp_err *err)
+{
+	return err->code == RP_OK ? RP_E_INTERNAL : err->code;
+}
+
+static int emit(const rp_io *io, int fd, const rp_buf *b, rp_err *err)
+{
+	return io->ops->output(io->self, fd, b->data, b->len, err);
+}
+
+static const char *manifest_name(const rp_job *job)
+{
+	return (job->flags & RP_JOB_F_MANIFEST_EXPLICIT) ? job->manifest_name : NULL;
+}
+
+/* Renders rep; returns RP_OK on pass, RP_E_VERIFY on fail. */
+static rp_code finish_report(const rp_io *io, const rp_job *job, const rp_report *rep, const char *subject, int fd,
+			     rp_err *err)
+{
+	rp_buf out;
+	rp_buf_init(&out, (size_t)RP_MAX_ARTIFACT_BYTES * 2);
+	int rc = rp_report_render(rep, (rp_report_format)job->format, subject, &out, err);
+	if (rc == 0)
+		rc = emit(io, fd, &out, err);
+	rp_buf_free(&out);
+	if (rc != 0)
+		return fail(err);
+	if (!rp_report_pass(rep)) {
+		rp_err_set(err, RP_E_VERIFY, "%s", "");
+		return RP_E_VERIFY;
+	}
+	return RP_OK;
+}
+
+static rp_code job_verify(const rp_job *job, const rp_io *io, rp_err *err)
+{
+	rp_report rep;
+	rp_verify_opts opts = {1, (job->flags & RP_JOB_F_FROM_STORE) ? job->store_prefix : NULL};
+	const char *used = NULL;
+	rp_report_init(&rep);
+	if (rp_verify_runpack(io, RP_ROOT_IN, manifest_name(job), &opts, &rep, &used, err) != 0) {
+		rp_report_free(&rep);
+		return fail(err);
+	}
+	rp_code c = finish_report(io, job, &rep, used != NULL ? used : "runpack", 1, err);
+	rp_report_free(&rep);
+	return c;
+}
+
+static int hex_str(rp_manifest *m, const uint8_t d[32], rp_str *out, rp_err *err)
+{
+	char *h = jv_arena_alloc(&m->arena, 65, err);
+	if (h == NULL)
+		return -1;
+	rp_hex_encode(d, 32, h);
+	out->s = h;
+	out->len = 64;
+	return 0;
+}
+
+static int arena_str(rp_manifest *m, const char *s, size_t n, rp_str *out, rp_err *err)
+{
+	char *p = jv_arena_alloc(&m->arena, n + 1, err);
+	if (p == NULL)
+		return -1;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	out->s = p;
+	out->len = n;
+	return 0;
+}
+
+static int add_entry(rp_manifest *m, const char *path, const char *kind, const uint8_t d[32], rp_err *err)
+{
+	rp_str hex;
+	if (hex_str(m, d, &hex, err) != 0)
+		return -1;
+	rp_file_hash *fh = &m->files[m->n_files++];
+	rp_artifact_rec *a = &m->artifacts[m->n_artifacts++];
+	fh->path = (rp_str){path, strlen(path)};
+	fh->hash = hex;
+	a->artifact_id = fh->path;
+	a->path = fh->path;
+	a->content_type = (rp_str){"application/json", 16};
+	a->hash = hex;
+	a->kind = (rp_str){kind, strlen(kind)};
+	a->required = 1;
+	return 0;
+}
+
+static int set_root(rp_manifest *m, rp_err *err)
+{
+	char hex[65];
+	if (rp_manifest_root_hash(m, hex, err) != 0)
+		return -1;
+	return arena_str(m, hex, 64, &m->root_hash, err);
+}
+
+static rp_code job_pack(const rp_job *job, const rp_io *io, rp_err *err)
+{
+	rp_manifest m;
+	rp_buf src, canon, mbytes;
+	rp_code code = RP_OK;
+	memset(&m, 0, sizeof m);
+	jv_arena_init(&m.arena, RP_MAX_JSON_ARENA_BYTES);
+	rp_buf_init(&src, (size_t)RP_MAX_ARTIFACT_BYTES);
+	rp_buf_init(&canon, (size_t)RP_MAX_ARTIFACT_BYTES);
+	rp_buf_init(&mbytes, (size_t)RP_MAX_ARTIFACT_BYTES);
+	m.files = jv_arena_alloc(&m.arena, (N_PACK + 1) * sizeof *m.files, err);
+	m.artifacts = jv_arena_alloc(&m.arena, (N_PACK + 1) * sizeof *m.artifacts, err);
+	if (m.files == NULL || m.artifacts == NULL)
+		goto bad;
+	for (size_t i = 0; i < N_PACK; i++) {
+		const char *p = pack_artifacts[i].path;
+		if (rp_io_slurp(io, RP_ROOT_IN, p, RP_MAX_ARTIFACT_BYTES, &src, err) != 0) {
+			rp_err_wrap(err, "pack: source artifact %s", p);
+			goto bad;
+		}
+		rp_buf_reset(&canon);
+		if (jcs_canonicalize(src.data, src.len, RP_JCS_SERDE, &canon, err) != 0) {
+			rp_err_wrap(err, "pack: source artifact %s is not valid JSON", p);
+			goto bad;
+		}
+		if (i == 0) {
+			/* scenario_id comes from the spec itself. */
+			jv_arena a;
+			jv_arena_init(&a, RP_MAX_JSON_ARENA_BYTES);
+			const jv *spec = jv_parse(&a, canon.data, canon.len, err);
+			const jv *sid = spec != NULL && spec->type == JV_OBJECT ? jv_get(spec, "scenario_id", NULL) : NULL;
+			int ok = sid != NULL && sid->type == JV_STRING &&
+				 arena_str(&m, sid->u.str.s, sid->u.str.len, &m.scenario_id, err) == 0;
+			jv_arena_free(&a);
+			if (!ok) {
+				rp_err_set(err, RP_E_FORMAT, "pack: %s has no string scenario_id", p);
+				goto bad;
+			}
+		}
+		if (io->ops->write(io->self, RP_ROOT_OUT, p, canon.data, canon.len, err) != 0)
+			goto bad;
+		uint8_t d[32];
+		rp_sha256(canon.data, canon.len, d);
+		if (add_entry(&m, p, pack_artifacts[i].kind, d, err) != 0)
+			goto bad;
+		if (i == 0)
+			m.spec_hash = m.files[0].hash;
+	}
+	m.manifest_version = (rp_str){"v1", 2};
+	m.ts_kind = job->ts_kind == RP_TS_UNIX_MILLIS;
+	m.ts_logical = job->ts_value;
+	m.ts_millis = (int64_t)job->ts_value;
+	m.tenant_id = job->tenant;
+	m.namespace_id = job->namespace_id;
+	m.run_id = (rp_str){job->run_id, strlen(job->run_id)};
+	m.verifier_mode = 0;
+	if (job->flags & RP_JOB_F_SECURITY) {
+		m.has_security = 1;
+		m.dev_permissive = (job->flags & RP_JOB_F_DEV_PERMISSIVE) != 0;
+		m.namespace_authority = (rp_str){job->authority, strlen(job->authority)};
+	}
+	if (job->flags & RP_JOB_F_ANCHOR_POLICY) {
+		if (rp_io_slurp(io, RP_ROOT_FILE, "", RP_MAX_ARTIFACT_BYTES, &src, err) != 0 ||
+		    rp_anchor_policy_parse(&m, src.data, src.len, err) != 0) {
+			rp_err_wrap(err, "pack: anchor policy");
+			goto bad;
+		}
+	}
+	if (set_root(&m, err) != 0)
+		goto bad;
+	if (job->flags & RP_JOB_F_WITH_VERIFICATION) {
+		/* Decision Gate verifies the seven-entry runpack and stores that
+		 * report (checked_files 7) as the eighth artifact (spec §8). */
+		rp_report rep;
+		rp_verify_opts opts = {0, NULL};
+		rp_report_init(&rep);
+		int rc = rp_verify(io, RP_ROOT_OUT, &m, &opts, &rep, err);
+		rp_buf_reset(&canon);
+		if (rc == 0)
+			rc = rp_report_jcs(&rep, &canon, err);
+		rp_report_free(&rep);
+		if (rc != 0)
+			goto bad;
+		const char *p = "artifacts/verifier_report.json";
+		if (io->ops->write(io->self, RP_ROOT_OUT, p, canon.data, canon.len, err) != 0)
+			goto bad;
+		uint8_t d[32];
+		rp_sha256(canon.data, canon.len, d);
+		if (add_entry(&m, p, "verifier_report", d, err) != 0 || set_root(&m, err) != 0)
+			goto bad;
+	}
+	if (rp_manifest_write_jcs(&m, &mbytes, err) != 0)
+		goto bad;
+	if (io->ops->write(io->self, RP_ROOT_OUT, job->manifest_name, mbytes.data, mbytes.len, err) != 0)
+		goto bad;
+	/* Write what we verify: the finished runpack must pass, read back. */
+	rp_report rep;
+	rp_verify_opts opts = {1, NULL};
+	rp_report_init(&rep);
+	int rc = rp_verify_runpack(io, RP_ROOT_OUT, job->manifest_name, &opts, &rep, NULL, err);
+	if (rc == 0 && !rp_report_pass(&rep)) {
+		rp_report_render(&rep, RP_FMT_TEXT, job->manifest_name, &canon, err);
+		rp_err_set(err, RP_E_VERIFY, "pack: the packed runpack failed verification: %s",
+			   rep.n_errors > 0 ? rep.errors[0] : "");
+		rc = -1;
+	}
+	rp_report_free(&rep);
+	if (rc != 0 || io->ops->commit(io->self, err) != 0)
+		goto bad;
+	goto out;
+bad:
+	code = fail(err);
+out:
+	rp_buf_free(&src);
+	rp_buf_free(&canon);
+	rp_buf_free(&mbytes);
+	rp_manifest_free(&m);
+	return code;
+}
+
+/* Reads and parses the manifest of root (with the runpack.json fallback). */
+static int load_manifest(const rp_io *io, rp_root root, const rp_job *job, rp_buf *bytes, rp_manifest *m,
+			 const char **name, rp_err *err)
+{
+	const char *n = manifest_name(job);
+	*name = n != NULL ? n : "manifest.json";
+	memset(m, 0, sizeof *m);
+	int r = rp_io_slurp(io, root, *name, RP_MAX_ARTIFACT_BYTES, bytes, err);
+	if (r != 0 && n == NULL && err->code == RP_E_NOTFOUND) {
+		*name = "runpack.json";
+		r = rp_io_slurp(io, root, *name, RP_MAX_ARTIFACT_BYTES, bytes, err);
+	}
+	if (r != 0)
+		return rp_err_wrap(err, "cannot read runpack manifest %s", *name);
+	if (rp_manifest_parse(m, bytes->data, bytes->len, err) != 0)
+		return rp_err_wrap(err, "failed to parse runpack manifest %s", *name);
+	return 0;
+}
+
+/* Verifies root against m; on failure prints the report to stderr. */
+static int verify_or_report(const rp_io *io, rp_root root, const rp_manifest *m, const char *prefix,
+			    const char *what, rp_err *err)
+{
+	rp_report rep;
+	rp_verify_opts opts = {1, prefix};
+	rp_report_init(&rep);
+	int rc = rp_verify(io, root, m, &opts, &rep, err);
+	if (rc == 0 && !rp_report_pass(&rep)) {
+		rp_buf out;
+		rp_buf_init(&out, (size_t)RP_MAX_ARTIFACT_BYTES);
+		rp_err e2;
+		if (rp_report_render(&rep, RP_FMT_TEXT, what, &out, &e2) == 0)
+			(void)emit(io, 2, &out, &e2);
+		rp_buf_free(&out);
+		rp_err_set(err, RP_E_VERIFY, "%s failed verification", what);
+		rc = -1;
+	}
+	rp_report_free(&rep);
+	return rc;
+}
+
+static int copy_listed(const rp_io *io, rp_root from, rp_root to, const rp_manifest *m, rp_err *err)
+{
+	for (size_t i = 0; i < m->n_files; i++) {
+		const rp_file_hash *f = &m->files[i];
+		int dup = 0;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = f->path.len == m->files[j].path.len && memcmp(f->path.s, m->files[j].path.s, f->path.len) == 0;
+		if (dup)
+			continue;
+		if (io->ops->copy(io->self, from, to, f->path.s, RP_MAX_ARTIFACT_BYTES, err) != 0)
+			return rp_err_wrap(err, "copying %s", f->path.s);
+	}
+	return 0;
+}
+
+static int print_uri(const rp_io *io, const rp_job *job, const char *prefix, rp_err *err)
+{
+	rp_buf b;
+	rp_buf_init(&b, RP_MAX_PATH_TOTAL * 3);
+	int rc = rp_buf_printf(&b, err, "%s/%s\n", job->store_uri, prefix);
+	if (rc == 0)
+		rc = emit(io, 1, &b, err);
+	rp_buf_free(&b);
+	return rc;
+}
+
+static rp_code job_export(const rp_job *job, const rp_io *io, rp_err *err)
+{
+	rp_buf bytes, stored;
+	rp_manifest m;
+	const char *name;
+	char prefix[RP_KEY_PREFIX_MAX + 1];
+	rp_code code = RP_OK;
+	rp_buf_init(&bytes, (size_t)RP_MAX_ARTIFACT_BYTES);
+	rp_buf_init(&stored, (size_t)RP_MAX_ARTIFACT_BYTES);
+	if (load_manifest(io, RP_ROOT_IN, job, &bytes, &m, &name, err) != 0)
+		goto bad;
+	if (verify_or_report(io, RP_ROOT_IN, &m, NULL, "runpack", err) != 0) {
+		rp_err_set(err, RP_E_VERIFY, "export refused: the runpack failed verification (nothing was stored)");
+		goto bad;
+	}
+	if (rp_key_prefix(m.tenant_id, m.namespace_id, m.scenario_id.s, m.scenario_id.len, m.run_id.s, m.run_id.len,
+			  m.spec_hash.s, m.spec_hash.len, prefix, err) != 0 ||
+	    rp_key_prefix_check(prefix, err) != 0) {
+		rp_err_wrap(err, "cannot derive the storage key");
+		goto bad;
+	}
+	if (io->ops->store_open(io->self, prefix, 1, err) != 0)
+		goto bad;
+	/* A complete runpack at the key is either this one (no-op) or a
+	 * conflict; an incomplete one (no manifest) is completed. */
+	rp_err rerr;
+	rp_err_clear(&rerr);
+	if (rp_io_slurp(io, RP_ROOT_STORE, name, RP_MAX_ARTIFACT_BYTES, &stored, &rerr) == 0) {
+		if (stored.len != bytes.len || memcmp(stored.data, bytes.data, bytes.len) != 0) {
+			rp_err_set(err, RP_E_CONFLICT, "a different runpack is already stored at %s/%s (its %s differs)",
+				   job->store_uri, prefix, name);
+			goto bad;
+		}
+		if (verify_or_report(io, RP_ROOT_STORE, &m, prefix, "stored runpack", err) != 0)
+			goto bad;
+		if (print_uri(io, job, prefix, err) != 0)
+			goto bad;
+		goto out;
+	} else if (rerr.code != RP_E_NOTFOUND) {
+		*err = rerr;
+		goto bad;
+	}
+	if (copy_listed(io, RP_ROOT_IN, RP_ROOT_STORE, &m, err) != 0)
+		goto bad;
+	/* The copy is what will be trusted later: verify it, not the source. */
+	if (verify_or_report(io, RP_ROOT_STORE, &m, prefix, "stored copy", err) != 0)
+		goto bad;
+	if (io->ops->write(io->self, RP_ROOT_STORE, name, bytes.data, bytes.len, err) != 0)
+		goto bad;
+	if (print_uri(io, job, prefix, err) != 0)
+		goto bad;
+	goto out;
+bad:
+	code = fail(err);
+out:
+	rp_manifest_free(&m);
+	rp_buf_free(&bytes);
+	rp_buf_free(&stored);
+	return code;
+}
+
+static rp_code job_fetch(const rp_job *job, const rp_io *io, rp_err *err)
+{
+	rp_buf bytes;
+	rp_manifest m;
+	const char *name;
+	rp_code code = RP_OK;
+	rp_buf_init(&bytes, (size_t)RP_MAX_ARTIFACT_BYTES);
+	if (load_manifest(io, RP_ROOT_IN, job, &bytes, &m, &name, err) != 0)
+		goto bad;
+	if (copy_listed(io, RP_ROOT_IN, RP_ROOT_OUT, &m, err) != 0 ||
+	    io->ops->write(io->self, RP_ROOT_OUT, name, bytes.data, bytes.len, err) != 0)
+		goto bad;
+	if (verify_or_report(io, RP_ROOT_OUT, &m, job->store_prefix, "fetched runpack", err) != 0)
+		goto bad;
+	if (io->ops->commit(io->self, err) != 0)
+		goto bad;
+	goto out;
+bad:
+	code = fail(err);
+out:
+	rp_manifest_free(&m);
+	rp_buf_free(&bytes);
+	return code;
+}
+
+struct ls_ctx {
+	const rp_job *job;
+	const rp_io *io;
+	size_t shown;
+};
+
+static int ls_entry(void *ctx, const rp_list_entry *e, rp_err *err)
+{
+	struct ls_ctx *c = ctx;
+	if (rp_key_prefix_check(e->prefix, err) != 0) {
+		rp_err_clear(err);
+		return 0; /* not a runpack key: someone else's directory */
+	}
+	unsigned long long t = strtoull(e->prefix + 7, NULL, 10);
+	const char *ns = strstr(e->prefix, "/namespace/");
+	unsigned long long n = ns != NULL ? strtoull(ns + 11, NULL, 10) : 0;
+	if ((c->job->flags & RP_JOB_F_TENANT_FILTER) && t != c->job->tenant)
+		return 0;
+	if ((c->job->flags & RP_JOB_F_NAMESPACE_FILTER) && n != c->job->namespace_id)
+		return 0;
+	char shown[RP_MAX_PATH_TOTAL * 2];
+	rp_printable(e->prefix, strlen(e->prefix), shown, sizeof shown);
+	rp_buf b;
+	rp_buf_init(&b, sizeof shown + RP_MAX_PATH_TOTAL + 64);
+	int rc = rp_buf_printf(&b, err, "%-10s %s/%s\n", e->has_manifest ? "complete" : "incomplete", c->job->store_uri,
+			       shown);
+	if (rc == 0)
+		rc = emit(c->io, 1, &b, err);
+	rp_buf_free(&b);
+	c->shown++;
+	return rc;
+}
+
+static rp_code job_ls(const rp_job *job, const rp_io *io, rp_err *err)
+{
+	struct ls_ctx c = {job, io, 0};
+	if (io->ops->list(io->self, ls_entry, &c, err) != 0)
+		return fail(err);
+	return RP_OK;
+}
+
+static rp_code job_jcs(const rp_job *job, const rp_io *io, rp_err *err)
+{
+	rp_buf in, out;
+	rp_code code = RP_OK;
+	rp_buf_init(&in, (size_t)RP_MAX_ARTIFACT_BYTES);
+	rp_buf_init(&out, (size_t)RP_MAX_ARTIFACT_BYTES * 2);
+	rp_jcs_mode mode = (job->flags & RP_JOB_F_RFC8785) ? RP_JCS_RFC8785 : RP_JCS_SERDE;
+	if (rp_io_slurp(io, RP_ROOT_FILE, "", RP_MAX_ARTIFACT_BYTES, &in, err) != 0 ||
+	    jcs_canonicalize(in.data, in.len, mode, &out, err) != 0 || emit(io, 1, &out, err) != 0)
+		code = fail(err);
+	rp_buf_free(&in);
+	rp_buf_free(&out);
+	return code;
+}
+
+rp_code child_job_main(const rp_job *job, const rp_io *io, rp_err *err)
+{
+	rp_err_clear(err);
+	switch ((rp_job_kind)job->kind) {
+	case RP_JOB_VERIFY: return job_verify(job, io, err);
+	case RP_JOB_PACK: return job_pack(job, io, err);
+	case RP_JOB_EXPORT: return job_export(job, io, err);
+	case RP_JOB_FETCH: return job_fetch(job, io, err);
+	case RP_JOB_LS: return job_ls(job, io, err);
+	case RP_JOB_JCS: return job_jcs(job, io, err);
+	case RP_JOB_SELFTEST_SYSCALL: break;
+	}
+	rp_err_set(err, RP_E_PROTO, "job kind %u is not runnable", job->kind);
+	return RP_E_PROTO;
+}
