@@ -42,7 +42,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TEST_HELPER_SRCS := $(wildcard tests/unit/helpers/*.c)
 TEST_HELPER_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TEST_HELPER_SRCS))
 
-.PHONY: all deps demo check check-unit check-system clean bench fuzz fuzz-smoke
+.PHONY: all deps demo check check-unit check-system clean bench
 
 all: $(BUILD)/rpvault
 
@@ -72,7 +72,7 @@ deps:
 	@sh tests/deps.sh
 
 demo: deps $(BUILD)/rpvault
-	@sh tests/demo.sh $(BUILD)/rpvault
+	@sh tests/demo.sh $(CURDIR)/$(BUILD)/rpvault
 
 check: deps $(BUILD)/rpvault $(UNIT_BINS)
 	@sh tests/run-all.sh $(BUILD)
@@ -90,3 +90,8 @@ clean:
 	rm -rf build build-san build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# Packaging (make deb, make rpm, make dist) and fuzzing (make fuzz,
+# make fuzz-smoke) live beside their files.
+-include packaging/packaging.mk
+-include fuzz/fuzz.mk
