@@ -15,23 +15,36 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <bearssl.h> /* br_sha256_context (Debian puts the per-module headers under bearssl/) */
+
 #define RP_SHA256_LEN 32
 #define RP_SHA256_HEX_LEN 64
 
+/* Treat as opaque. The SHA-NI path uses state/block/fill; the portable path
+ * hands the whole computation (buffering and padding included) to BearSSL's
+ * own context, so the cross-check tests compare two independent
+ * implementations end to end, not just two compression functions. */
 typedef struct rp_sha256 {
-	uint32_t state[8];
-	uint64_t total;   /* bytes hashed so far */
-	uint8_t block[64];
-	size_t fill;      /* bytes pending in block */
-	int use_ni;       /* chosen at init */
+	uint32_t state[8];      /* SHA-NI path: chaining value H0..H7 */
+	uint64_t total;         /* bytes hashed so far (both paths) */
+	uint8_t block[64];      /* SHA-NI path: pending partial block */
+	size_t fill;            /* SHA-NI path: bytes pending in block */
+	br_sha256_context br;   /* portable path only */
+	int use_ni;             /* chosen at init */
 } rp_sha256;
 
 void rp_sha256_init(rp_sha256 *c);
 void rp_sha256_update(rp_sha256 *c, const void *data, size_t len);
 void rp_sha256_final(rp_sha256 *c, uint8_t out[RP_SHA256_LEN]);
 
-/* One-shot helpers. hex gets 64 lower-case hex chars + NUL. */
-void rp_sha256(const void *data, size_t len, uint8_t out[RP_SHA256_LEN]);
+/* One-shot helpers. hex gets 64 lower-case hex chars + NUL.
+ * A typedef and a function cannot both be called rp_sha256 in C (one
+ * identifier namespace), so the function is rp_sha256_digest and the
+ * call spelling rp_sha256(data, len, out) is kept by a function-like
+ * macro, which expands only when "(" follows: "rp_sha256 ctx;" still names
+ * the type. */
+void rp_sha256_digest(const void *data, size_t len, uint8_t out[RP_SHA256_LEN]);
+#define rp_sha256(data, len, out) rp_sha256_digest((data), (len), (out))
 void rp_sha256_hex(const void *data, size_t len, char hex[RP_SHA256_HEX_LEN + 1]);
 void rp_hex_encode(const uint8_t *in, size_t n, char *out /* 2n+1 */);
 
