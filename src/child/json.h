@@ -4,7 +4,7 @@
  * Why hand-written (docs/design/json.md): rpvault must reproduce
  * serde_json's exact acceptance rules (integers exact to u64/i64, "-0" and
  * fractions as doubles, 1e400 out of range, lone surrogates rejected,
- * depth 128, BOM rejected, duplicate keys kept so typed readers can reject
+ * depth limit as serde_json (127 nested containers), BOM rejected, duplicate keys kept so typed readers can reject
  * them) and report line/column. Debian's JSON libraries lose integer
  * precision or rewrite lone surrogates, so the trade favours ~600 lines
  * that are fuzzed here.
@@ -87,8 +87,9 @@ void *jv_arena_alloc(jv_arena *a, size_t n, rp_err *err); /* 8-byte aligned */
  * whitespace allowed, anything else after the value is an error; a UTF-8
  * BOM is an error). On failure returns NULL with RP_E_JSON (or RP_E_LIMIT /
  * RP_E_NOMEM) and a message in serde_json style, e.g.
- * "expected value at line 1 column 1", "lone surrogate in string at line 2
- * column 7", "recursion limit exceeded at line 1 column 129",
+ * "expected value at line 1 column 1", "lone leading surrogate in hex escape
+ * at line 2 column 7", "recursion limit exceeded at line 1 column 128"
+ * (serde_json accepts 127 nested containers and refuses the 128th),
  * "number out of range at line 1 column 6", "trailing characters at line 1
  * column 3".
  */
