@@ -47,7 +47,8 @@ TEST_HELPER_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TEST_HELPER_SRCS))
 all: $(BUILD)/rpvault
 
 $(BUILD)/rpvault: $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(LIB_OBJS)
-	$(CC) $(ALLCFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS)
+	@echo "  CCLD    $@"
+	@$(CC) $(ALLCFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -66,7 +67,8 @@ $(BUILD)/obj/gen/policy_table.o: $(BUILD)/gen/policy_table.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(TEST_HELPER_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) -Wno-conversion -Itests/unit $(LDHARDEN) -o $@ $^ $(LIBS) -lcmocka
+	@echo "  CCLD    $@"
+	@$(CC) $(ALLCFLAGS) -Wno-conversion -Itests/unit $(LDHARDEN) -o $@ $^ $(LIBS) -lcmocka
 
 deps:
 	@sh tests/deps.sh

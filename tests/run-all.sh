@@ -18,19 +18,23 @@ if [ "$WHAT" != system ]; then
 	for t in "$top/$BUILD"/tests/test_*; do
 		[ -x "$t" ] || continue
 		name=$(basename "$t")
-		if (cd "$top" && "$t") >"$log" 2>&1; then
-			n=$(grep -c '^\[       OK \]' "$log")
-			passed=$((passed + n))
-			echo "unit   $name: $n passed"
-		else
-			n=$(grep -c '^\[       OK \]' "$log")
-			f=$(grep -c '^\[  FAILED  \]' "$log")
-			[ "$f" -gt 0 ] || f=1
-			passed=$((passed + n))
-			failed=$((failed + f))
+		(cd "$top" && "$t") >"$log" 2>&1
+		rc=$?
+		# cmocka's summary lines: "[  PASSED  ] N test(s)." and
+		# "[  FAILED  ] N test(s), listed below:".
+		n=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below.*/\1/p' "$log" | tail -1)
+		n=${n:-0}
+		f=${f:-0}
+		if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+		passed=$((passed + n))
+		failed=$((failed + f))
+		if [ "$f" -gt 0 ]; then
 			failed_names="$failed_names $name"
-			echo "unit   $name: FAILED"
-			sed 's/^/    /' "$log" | tail -40
+			echo "unit   $name: $n passed, $f FAILED"
+			grep -E 'FAILED|ERROR|error|Failure' "$log" | sed 's/^/    /' | head -40
+		else
+			echo "unit   $name: $n passed"
 		fi
 	done
 fi

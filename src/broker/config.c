@@ -29,7 +29,7 @@ static int set_value(char *dst, size_t dstsz, const char *v, size_t n, const cha
 		return rp_err_set(err, RP_E_USAGE, "%s:%u: value of %s is too long (max %zu bytes)", name, line, key,
 				  dstsz - 1);
 	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)v[i] < 0x20)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
 			return rp_err_set(err, RP_E_USAGE, "%s:%u: value of %s contains a control character", name, line,
 					  key);
 	memcpy(dst, v, n);

@@ -105,6 +105,19 @@ static int parse_artifacts(rp_manifest *m, const jv *arr, rp_err *err)
 	return 0;
 }
 
+static int is_space_byte(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static int is_blank(rp_str s)
+{
+	for (size_t i = 0; i < s.len; i++)
+		if (!is_space_byte(s.s[i]))
+			return 0;
+	return 1;
+}
+
 /* Reads {"providers":[...]} as serde would (providers defaults to []). */
 static int parse_providers(rp_manifest *m, const jv *pol, int normalise, rp_err *err)
 {
@@ -147,21 +160,22 @@ static int parse_providers(rp_manifest *m, const jv *pol, int normalise, rp_err 
 			ap->required_fields[ap->n_required++] = s;
 		}
 		if (normalise) {
-			/* Decision Gate's config rules (spec §3.1). */
-			while (ap->provider_id.len > 0 && ap->provider_id.s[0] == ' ')
-				ap->provider_id.s++, ap->provider_id.len--;
-			if (ap->provider_id.len == 0)
+			/* Decision Gate's config rules (spec §3.1): ids must be set
+			 * and written trimmed; anchor types must not be blank. */
+			if (is_blank(ap->provider_id))
 				return rp_err_set(err, RP_E_FORMAT, "anchor policy provider %zu: provider_id must be set", i);
-			if (ap->anchor_type.len == 0)
+			if (is_space_byte(ap->provider_id.s[0]) ||
+			    is_space_byte(ap->provider_id.s[ap->provider_id.len - 1]))
+				return rp_err_set(err, RP_E_FORMAT, "anchor policy provider %zu: provider_id must be trimmed", i);
+			if (is_blank(ap->anchor_type))
 				return rp_err_set(err, RP_E_FORMAT, "anchor policy provider %.*s: anchor_type must be set",
 						  (int)ap->provider_id.len, ap->provider_id.s);
 			size_t k = 0;
 			for (size_t j = 0; j < ap->n_required; j++) {
 				rp_str s = ap->required_fields[j];
-				while (s.len > 0 && (s.s[0] == ' ' || s.s[0] == '\t' || s.s[0] == '\n' || s.s[0] == '\r'))
+				while (s.len > 0 && is_space_byte(s.s[0]))
 					s.s++, s.len--;
-				while (s.len > 0 && (s.s[s.len - 1] == ' ' || s.s[s.len - 1] == '\t' ||
-						     s.s[s.len - 1] == '\n' || s.s[s.len - 1] == '\r'))
+				while (s.len > 0 && is_space_byte(s.s[s.len - 1]))
 					s.len--;
 				if (s.len > 0)
 					ap->required_fields[k++] = s;

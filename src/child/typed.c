@@ -166,21 +166,21 @@ int ty_variant(const jv *v, const char *const *variants, int *idx, rp_err *err)
 			return 0;
 		}
 	}
+	/* serde's wording: "`a`", "`a` or `b`", "one of `a`, `b`, `c`". */
 	char shown[96], expect[256];
-	size_t o = 0;
+	size_t o = 0, count = 0;
+	while (variants[count] != NULL)
+		count++;
 	expect[0] = '\0';
-	for (int i = 0; variants[i] != NULL; i++) {
-		const char *sep = i == 0 ? "" : (variants[i + 1] == NULL ? (i == 1 ? " or " : ", or ") : ", ");
+	for (size_t i = 0; i < count; i++) {
+		const char *sep = i == 0 ? (count > 2 ? "one of " : "") : (count == 2 ? " or " : ", ");
 		int w = snprintf(expect + o, sizeof expect - o, "%s`%s`", sep, variants[i]);
 		if (w < 0 || (size_t)w >= sizeof expect - o)
 			break;
 		o += (size_t)w;
 	}
 	rp_printable(v->u.str.s, v->u.str.len, shown, sizeof shown);
-	if (variants[0] != NULL && variants[1] == NULL)
-		rp_err_set(err, RP_E_FORMAT, "unknown variant `%s`, expected %s", shown, expect);
-	else
-		rp_err_set(err, RP_E_FORMAT, "unknown variant `%s`, expected one of %s", shown, expect);
+	rp_err_set(err, RP_E_FORMAT, "unknown variant `%s`, expected %s", shown, expect);
 	return ty_at(v, err);
 }
 

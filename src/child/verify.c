@@ -386,7 +386,7 @@ out:
 static int strict_checks(const rp_manifest *m, const char *spec_hex, const rp_verify_opts *opts, rp_report *rep,
 			 rp_err *err)
 {
-	char a[600], b[600];
+	char a[600], b[600], c[600];
 	for (size_t i = 0; i < m->n_files; i++) {
 		for (size_t j = 0; j < i; j++) {
 			if (same2(&m->files[i].path, &m->files[j].path)) {
@@ -422,7 +422,7 @@ static int strict_checks(const rp_manifest *m, const char *spec_hex, const rp_ve
 		} else if (!same2(&fh->hash, &ar->hash)) {
 			if (rp_report_add(rep, err, "artifact %s: artifacts[] hash %s differs from integrity.file_hashes hash %s",
 					  shown(&ar->path, a, sizeof a), shown(&ar->hash, b, sizeof b),
-					  shown(&fh->hash, b + 300, 300)))
+					  shown(&fh->hash, c, sizeof c)))
 				return -1;
 		}
 	}

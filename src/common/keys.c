@@ -120,8 +120,10 @@ int rp_key_prefix_check(const char *prefix, rp_err *err)
 
 int rp_key_normalize_root(const char *in, char out[RP_KEY_PREFIX_MAX + 1], rp_err *err)
 {
-	size_t len = strnlen(in, RP_KEY_PREFIX_MAX * 2);
+	size_t len = strnlen(in, RP_KEY_PREFIX_MAX * 2 + 1);
 	size_t b = 0, e = len;
+	if (len > RP_KEY_PREFIX_MAX * 2)
+		return rp_err_set(err, RP_E_PATH, "object store invalid: path exceeds length limit");
 	while (b < e && (in[b] == ' ' || (in[b] >= '\t' && in[b] <= '\r')))
 		b++;
 	while (e > b && (in[e - 1] == ' ' || (in[e - 1] >= '\t' && in[e - 1] <= '\r')))
