@@ -316,7 +316,7 @@ static int cmd_verify(int argc, char **argv, struct ctx *c)
 		}
 	}
 	rp_io io = rp_fsio_io(&fs);
-	code = broker_run_job(&job, &io, user_of(c), &err);
+	code = broker_run_job(&job, &io, user_of(c), 1, &err);
 out:
 	rp_fsio_close(&fs);
 	return finish(code, &err);
@@ -411,7 +411,7 @@ static int cmd_pack(int argc, char **argv, struct ctx *c)
 		if (o.anchor != NULL)
 			job.flags |= RP_JOB_F_ANCHOR_POLICY;
 		rp_io io = rp_fsio_io(&fs);
-		code = broker_run_job(&job, &io, user_of(c), &err);
+		code = broker_run_job(&job, &io, user_of(c), 1, &err);
 	}
 	rp_fsio_close(&fs);
 	if (code == RP_OK)
@@ -448,7 +448,7 @@ static int cmd_export(int argc, char **argv, struct ctx *c)
 			if (o.manifest != NULL)
 				job.flags |= RP_JOB_F_MANIFEST_EXPLICIT;
 			rp_io io = rp_fsio_io(&fs);
-			code = broker_run_job(&job, &io, user_of(c), &err);
+			code = broker_run_job(&job, &io, user_of(c), i == argc - 1, &err);
 		}
 		rp_fsio_close(&fs);
 		if (code != RP_OK)
@@ -490,7 +490,7 @@ static int cmd_fetch(int argc, char **argv, struct ctx *c)
 		code = err.code;
 	} else {
 		rp_io io = rp_fsio_io(&fs);
-		code = broker_run_job(&job, &io, user_of(c), &err);
+		code = broker_run_job(&job, &io, user_of(c), 1, &err);
 	}
 	rp_fsio_close(&fs);
 	return finish(code, &err);
@@ -529,7 +529,7 @@ static int cmd_ls(int argc, char **argv, struct ctx *c)
 		code = err.code == RP_E_NOTFOUND ? RP_OK : err.code; /* no store yet: nothing stored */
 	} else {
 		rp_io io = rp_fsio_io(&fs);
-		code = broker_run_job(&job, &io, user_of(c), &err);
+		code = broker_run_job(&job, &io, user_of(c), 1, &err);
 	}
 	rp_fsio_close(&fs);
 	return finish(code, &err);
@@ -557,7 +557,7 @@ static int cmd_jcs(int argc, char **argv, struct ctx *c)
 		code = err.code;
 	} else {
 		rp_io io = rp_fsio_io(&fs);
-		code = broker_run_job(&job, &io, user_of(c), &err);
+		code = broker_run_job(&job, &io, user_of(c), 1, &err);
 	}
 	rp_fsio_close(&fs);
 	return finish(code, &err);

@@ -3,8 +3,9 @@
  */
 #include "sandbox_print.h"
 
+#include "privsep.h"
+
 int broker_sandbox_print(int fd, rp_err *err)
 {
-	(void)fd;
-	return rp_err_set(err, RP_E_USAGE, "sandbox printing is not available in this build");
+	return sandbox_print_policy(fd, err);
 }

@@ -1,0 +1,351 @@
+/*
+ * privsep.c - fork the confined child, serve it, reap it, and turn what
+ * happened into exactly one rp_code (see privsep.h).
+ *
+ * Why: the verdict of a job must come from a child that both finished the
+ * protocol (DONE, then EOF) and exited 0. Everything else - a signal
+ * (SIGSYS from seccomp, an external SIGKILL), a timeout, a refused or
+ * malformed frame, an early exit - ends in RP_E_SANDBOX or RP_E_PROTO,
+ * never RP_OK.
+ * Security posture: privsep_run_opts and privsep_finish run in the broker;
+ * privsep_child runs in the child and never returns (it _exit()s, so no
+ * atexit handler or stdio flush of the broker's state runs in the child).
+ */
+#include "privsep.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "broker_serve.h"
+#include "child_io.h"
+#include "confine.h"
+#include "frame.h"
+#include "privsep_opts.h"
+#include "proto.h"
+#include "sandbox.h"
+
+/* Pipe capacity asked for (best effort): fewer context switches per
+ * artifact; 1 MiB is the default unprivileged maximum. */
+#define PRIVSEP_PIPE_BYTES (1024 * 1024)
+
+/* --- child ------------------------------------------------------------- */
+
+/* Reports a confinement failure before the channel exists: one DONE frame
+ * (sequence 1, state START -> DONE in the table) written by hand. */
+static void child_abort_done(int fd, const rp_err *err)
+{
+	if (fd < 0)
+		return;
+	uint8_t frame[RP_FRAME_HDR_LEN + RP_PL_CODE + RP_ERR_MSG_MAX];
+	size_t n = strnlen(err->msg, RP_ERR_MSG_MAX - 1);
+	rp_frame_hdr h = { .type = RP_MSG_DONE, .len = (uint32_t)(RP_PL_CODE + n), .seq = 1 };
+	rp_frame_hdr_encode(&h, frame);
+	rp_put_u32(frame + RP_FRAME_HDR_LEN, (uint32_t)RP_E_SANDBOX);
+	memcpy(frame + RP_FRAME_HDR_LEN + RP_PL_CODE, err->msg, n);
+	size_t total = RP_FRAME_HDR_LEN + RP_PL_CODE + n, off = 0;
+	while (off < total) {
+		ssize_t w = write(fd, frame + off, total - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		off += (size_t)w;
+	}
+}
+
+__attribute__((noreturn)) static void privsep_child(int rfd, int wfd, const confine_plan *plan,
+						     rp_sandbox *sb, rp_child_main fn)
+{
+	rp_err err;
+	rp_err_clear(&err);
+	int chan_wfd = -1;
+	if (child_confine(rfd, wfd, plan, sb, &chan_wfd, &err) != 0) {
+		child_abort_done(chan_wfd, &err);
+		_exit(RP_CHILD_EXIT_CONFINE);
+	}
+	/* Confined. Everything below may only compute, read fd 0, write fd 1. */
+	child_io cio;
+	if (child_io_init(&cio, 0, 1, &err) != 0) {
+		child_abort_done(1, &err);
+		_exit(RP_CHILD_EXIT_CONFINE);
+	}
+	rp_job job;
+	if (child_io_recv_job(&cio, &job, &err) != 0)
+		_exit(RP_CHILD_EXIT_PROTO);
+	rp_io io = child_io_rp_io(&cio);
+	rp_err jerr;
+	rp_err_clear(&jerr);
+	rp_code code = fn(&job, &io, &jerr);
+	if (child_io_broken(&cio))
+		_exit(RP_CHILD_EXIT_PROTO);
+	if (code < RP_OK || code > RP_E_INTERNAL) {
+		rp_err_set(&jerr, RP_E_INTERNAL, "child job returned invalid code %d", (int)code);
+		code = RP_E_INTERNAL;
+	}
+	/* The message goes back exactly as the job set it (possibly empty). */
+	if (child_io_send_done(&cio, code, jerr.msg, &err) != 0)
+		_exit(RP_CHILD_EXIT_PROTO);
+	_exit(0);
+}
+
+/* --- broker ------------------------------------------------------------ */
+
+static int64_t privsep_now_ms(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reaps the child if it exits within ms. 1 reaped (si filled), 0 not yet,
+ * -1 waitid failed. A pidfd makes the wait exact; without one (kernel <
+ * 5.3) poll in 1 ms steps. */
+static int privsep_wait(pid_t pid, int pidfd, int ms, siginfo_t *si)
+{
+	int64_t deadline = privsep_now_ms() + ms;
+	for (;;) {
+		memset(si, 0, sizeof *si);
+		if (waitid(P_PID, (id_t)pid, si, WEXITED | WNOHANG) != 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (si->si_pid == pid)
+			return 1;
+		int64_t left = deadline - privsep_now_ms();
+		if (left <= 0)
+			return 0;
+		if (pidfd >= 0) {
+			struct pollfd p = { .fd = pidfd, .events = POLLIN };
+			(void)poll(&p, 1, (int)left);
+		} else {
+			struct timespec ts = { 0, 1000000 };
+			(void)nanosleep(&ts, NULL);
+		}
+	}
+}
+
+static int privsep_reap_blocking(pid_t pid, siginfo_t *si)
+{
+	for (;;) {
+		memset(si, 0, sizeof *si);
+		if (waitid(P_PID, (id_t)pid, si, WEXITED) == 0)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+static const char *privsep_signame(int sig, char *buf, size_t n)
+{
+	const char *abbrev = sigabbrev_np(sig);
+	if (abbrev != NULL)
+		(void)snprintf(buf, n, "SIG%s", abbrev);
+	else
+		(void)snprintf(buf, n, "signal %d", sig);
+	return buf;
+}
+
+/* Decides the result from the serve outcome and how the child ended. */
+static rp_code privsep_finish(pid_t pid, int pidfd, int serve_rc, const broker_outcome *out,
+			      const rp_err *serr, rp_err *err)
+{
+	siginfo_t si;
+	int killed = 0;
+	int r = 0;
+	if (serve_rc == 0 || out->peer_gone) {
+		/* The child closed its end: it is exiting (or was killed). Let it
+		 * finish so its real fate (exit status, SIGSYS) is what we report. */
+		r = privsep_wait(pid, pidfd, RP_PRIVSEP_EXIT_WAIT_MS, &si);
+	}
+	if (r == 0) {
+		(void)kill(pid, SIGKILL);
+		killed = 1;
+		r = privsep_reap_blocking(pid, &si) == 0 ? 1 : -1;
+	}
+	if (r < 0) {
+		rp_err_set(err, RP_E_SANDBOX, "cannot reap the child (pid %d): %s", (int)pid,
+			   rp_errno_name(errno));
+		return RP_E_SANDBOX;
+	}
+	char ctx[RP_ERR_MSG_MAX];
+	(void)snprintf(ctx, sizeof ctx, "%s", serve_rc != 0 ? serr->msg : "after DONE");
+	char sname[32];
+
+	if (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED) {
+		int sig = si.si_status;
+		if (killed && sig == SIGKILL) {
+			/* Our own kill: the broker's finding is the reason. */
+			if (serve_rc != 0) {
+				*err = *serr;
+				if (err->code == RP_OK)
+					err->code = RP_E_PROTO;
+				return err->code;
+			}
+			rp_err_set(err, RP_E_SANDBOX, "child did not exit within %d ms after DONE",
+				   RP_PRIVSEP_EXIT_WAIT_MS);
+			return RP_E_SANDBOX;
+		}
+		if (sig == SIGSYS)
+			rp_err_set(err, RP_E_SANDBOX,
+				   "sandbox violation: child killed by SIGSYS (a system call outside "
+				   "policy/child.policy) [%s]",
+				   ctx);
+		else
+			rp_err_set(err, RP_E_SANDBOX, "child killed by %s [%s]",
+				   privsep_signame(sig, sname, sizeof sname), ctx);
+		return RP_E_SANDBOX;
+	}
+	int status = si.si_status;
+	if (serve_rc == 0) {
+		if (status == 0 && out->done) {
+			err->code = out->code;
+			(void)snprintf(err->msg, sizeof err->msg, "%s", out->msg);
+			return out->code;
+		}
+		if (status == RP_CHILD_EXIT_CONFINE)
+			rp_err_set(err, RP_E_SANDBOX, "child confinement failed: %s", out->msg);
+		else
+			rp_err_set(err, RP_E_SANDBOX, "child exited with status %d after DONE", status);
+		return RP_E_SANDBOX;
+	}
+	if (status == RP_CHILD_EXIT_CONFINE) {
+		rp_err_set(err, RP_E_SANDBOX, "child confinement failed (exit %d) [%s]", status, ctx);
+		return RP_E_SANDBOX;
+	}
+	if (status == RP_CHILD_EXIT_PROTO) {
+		rp_err_set(err, RP_E_PROTO,
+			   "child abandoned the protocol: its frame channel failed (exit %d) [%s]", status, ctx);
+		return RP_E_PROTO;
+	}
+	if (out->timed_out) {
+		*err = *serr;
+		return err->code;
+	}
+	rp_err_set(err, serr->code == RP_E_SANDBOX ? RP_E_SANDBOX : RP_E_PROTO,
+		   "child exited with status %d without DONE [%s]", status, ctx);
+	return err->code;
+}
+
+static int set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+rp_code privsep_run_opts(const rp_job *job, const rp_io *backing, rp_child_main fn,
+			 const char *unpriv_user, const privsep_opts *opts, rp_err *err)
+{
+	rp_err_clear(err);
+	const rp_io_ops *ops = backing != NULL ? backing->ops : NULL;
+	if (job == NULL || ops == NULL || fn == NULL || opts == NULL || ops->read == NULL ||
+	    ops->write == NULL || ops->copy == NULL || ops->store_open == NULL ||
+	    ops->commit == NULL || ops->list == NULL || ops->output == NULL) {
+		rp_err_set(err, RP_E_INTERNAL, "privsep_run: missing argument");
+		return RP_E_INTERNAL;
+	}
+	if (rp_job_validate(job, err) != 0) {
+		rp_err_wrap(err, "refusing to start the child: invalid job");
+		err->code = RP_E_INTERNAL;
+		return RP_E_INTERNAL;
+	}
+	if (broker_perm_for(job->kind) == NULL) {
+		rp_err_set(err, RP_E_INTERNAL, "no dispatch table for job kind %u", (unsigned)job->kind);
+		return RP_E_INTERNAL;
+	}
+	int timeout = opts->timeout_ms > 0 ? opts->timeout_ms : RP_PRIVSEP_TIMEOUT_MS;
+	confine_plan plan;
+	if (broker_confine_plan(unpriv_user, &plan, err) != 0)
+		return err->code;
+	rp_sandbox *sb = sandbox_init(err);
+	if (sb == NULL)
+		return err->code != RP_OK ? err->code : RP_E_SANDBOX;
+
+	int to_child[2] = { -1, -1 }, from_child[2] = { -1, -1 };
+	if (pipe2(to_child, O_CLOEXEC) != 0 || pipe2(from_child, O_CLOEXEC) != 0) {
+		rp_err_set(err, RP_E_SANDBOX, "pipe2: %s", rp_errno_name(errno));
+		for (int i = 0; i < 2; i++) {
+			if (to_child[i] >= 0)
+				close(to_child[i]);
+			if (from_child[i] >= 0)
+				close(from_child[i]);
+		}
+		sandbox_free(sb);
+		return RP_E_SANDBOX;
+	}
+	(void)fcntl(to_child[1], F_SETPIPE_SZ, PRIVSEP_PIPE_BYTES);
+	(void)fcntl(from_child[1], F_SETPIPE_SZ, PRIVSEP_PIPE_BYTES);
+
+	/* A dead child must surface as EPIPE, not kill the broker; and a
+	 * SIG_IGN'd SIGCHLD would auto-reap the child and hide its fate. */
+	struct sigaction ign, dfl, old_pipe, old_chld;
+	memset(&ign, 0, sizeof ign);
+	memset(&dfl, 0, sizeof dfl);
+	ign.sa_handler = SIG_IGN;
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&ign.sa_mask);
+	sigemptyset(&dfl.sa_mask);
+	(void)sigaction(SIGPIPE, &ign, &old_pipe);
+	(void)sigaction(SIGCHLD, &dfl, &old_chld);
+
+	pid_t pid = fork();
+	if (pid == 0)
+		privsep_child(to_child[0], from_child[1], &plan, sb, fn);
+	int saved = errno;
+	close(to_child[0]);
+	close(from_child[1]);
+	sandbox_free(sb);
+	rp_code result;
+	if (pid < 0) {
+		rp_err_set(err, RP_E_SANDBOX, "fork: %s", rp_errno_name(saved));
+		close(to_child[1]);
+		close(from_child[0]);
+		result = RP_E_SANDBOX;
+		goto restore;
+	}
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	broker_outcome out;
+	memset(&out, 0, sizeof out);
+	rp_err serr;
+	rp_err_clear(&serr);
+	int serve_rc;
+	if (set_nonblock(to_child[1]) != 0 || set_nonblock(from_child[0]) != 0) {
+		serve_rc = rp_err_set(&serr, RP_E_SANDBOX, "O_NONBLOCK: %s", rp_errno_name(errno));
+	} else {
+		if (opts->on_spawn != NULL)
+			opts->on_spawn(pid, opts->on_spawn_ctx);
+		serve_rc = 0;
+		if (opts->harden_parent)
+			serve_rc = broker_drop_privileges(&serr);
+		if (serve_rc == 0)
+			serve_rc = broker_serve(from_child[0], to_child[1], job, backing, timeout, &out,
+						&serr);
+	}
+	close(to_child[1]);
+	close(from_child[0]);
+	result = privsep_finish(pid, pidfd, serve_rc, &out, &serr, err);
+	if (pidfd >= 0)
+		close(pidfd);
+restore:
+	(void)sigaction(SIGPIPE, &old_pipe, NULL);
+	(void)sigaction(SIGCHLD, &old_chld, NULL);
+	return result;
+}
+
+rp_code privsep_run(const rp_job *job, const rp_io *backing, rp_child_main fn,
+		    const char *unpriv_user, rp_err *err)
+{
+	privsep_opts opts = { .timeout_ms = RP_PRIVSEP_TIMEOUT_MS, .harden_parent = 1 };
+	return privsep_run_opts(job, backing, fn, unpriv_user, &opts, err);
+}

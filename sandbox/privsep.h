@@ -1,0 +1,52 @@
+/*
+ * privsep.h - privilege separation: run a job's logic in a confined child
+ * while this process (the broker) serves its file requests over frames.
+ *
+ * Why: runpacks, manifests and store responses are attacker-controlled.
+ * The code that parses them runs in a child that holds nothing but two
+ * pipe ends, has no identity (nobody), no capabilities, no_new_privs and
+ * a seccomp filter that allows only computing; the broker, which owns the
+ * files, never parses untrusted structure. docs/architecture/privsep.md
+ * is the reviewer's guide.
+ * Security posture: the public entry points of the broker side.
+ */
+#ifndef RP_SANDBOX_PRIVSEP_H
+#define RP_SANDBOX_PRIVSEP_H
+
+#include "common/err.h"
+#include "common/io.h"
+#include "common/job.h"
+
+/* The job's logic, run in the confined child. io is the child's rp_io over
+ * frames. Return RP_OK, or a code with err->msg set. It must not use stdio
+ * (fd 1 is the frame pipe), exit(), or anything that opens files, reads
+ * the clock by system call, or loads locale data. */
+typedef rp_code (*rp_child_main)(const rp_job *job, const rp_io *io, rp_err *err);
+
+/* Forks. The child confines itself (confine.c: fds, environment, user,
+ * rlimits, no_new_privs, seccomp), then runs fn(job, io, err) where every
+ * io operation is a request/response over frames to this process, which
+ * serves it from `backing` after checking it against the dispatch table of
+ * job->kind (broker_serve.c).
+ * Returns the child's rp_code (and message in err) only if the child sent
+ * a well-formed DONE frame and exited 0. Any sandbox or protocol failure
+ * kills and reaps the child and returns RP_E_SANDBOX (killed by a signal
+ * such as SIGSYS, timeout, confinement failure) or RP_E_PROTO (bad,
+ * truncated, unexpected or refused frame, EOF before DONE) with a precise
+ * message. Never RP_OK otherwise.
+ * unpriv_user: the account the child switches to when this process runs
+ * as root (NULL = "nobody"); ignored otherwise.
+ * After fork the broker also hardens itself: PR_SET_NO_NEW_PRIVS and, if
+ * it holds any, drops every capability (it keeps plain DAC access as the
+ * invoking uid). Therefore, when started as root, call this once per
+ * process (a second call could not switch the next child's uid and would
+ * fail closed). */
+rp_code privsep_run(const rp_job *job, const rp_io *backing, rp_child_main fn,
+		    const char *unpriv_user, rp_err *err);
+
+/* Prints the seccomp filter the child loads, in libseccomp PFC form
+ * (seccomp_export_pfc). A sanitizer build prints a comment saying no
+ * filter is loaded. */
+int sandbox_print_policy(int fd, rp_err *err);
+
+#endif
