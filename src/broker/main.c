@@ -98,8 +98,6 @@ static int copy_str(char *dst, size_t dstsz, const char *src)
 /* Store resolution: --store, $RPVAULT_STORE, config, XDG default. */
 static int resolve_store(struct ctx *c, rp_err *err)
 {
-	if (rp_config_load(&c->cfg, c->config_path, c->config_required, err) != 0)
-		return -1;
 	const char *uri = c->store_flag;
 	char def[RP_MAX_PATH_TOTAL + 16];
 	if (uri == NULL)
@@ -223,6 +221,14 @@ static int parse_opts(int argc, char **argv, struct ctx *c, struct opts *o, cons
 		case O_PRINT: o->print = 1; break;
 		default: return usage_error("unexpected option '%s'", argv[optind - 1]);
 		}
+	}
+	/* Every command reads the configuration ([sandbox] user applies to
+	 * all of them), after --config is known. */
+	rp_err err;
+	rp_err_clear(&err);
+	if (rp_config_load(&c->cfg, c->config_path, c->config_required, &err) != 0) {
+		fprintf(stderr, "rpvault: %s\n", err.msg);
+		return 2;
 	}
 	return 0;
 }

@@ -67,7 +67,11 @@ int rp_report_add(rp_report *r, rp_err *err, const char *fmt, ...)
 		r->errors = p;
 		r->cap = ncap;
 	}
-	char *s = strdup(tmp);
+	/* Reports are JSON: a message truncated inside a UTF-8 sequence, or
+	 * carrying untrusted bytes, must still be valid, printable text. */
+	char clean[sizeof tmp + 8];
+	rp_printable(tmp, strlen(tmp), clean, sizeof clean);
+	char *s = strdup(clean);
 	if (s == NULL)
 		return rp_err_set(err, RP_E_NOMEM, "out of memory adding a report error");
 	r->errors[r->n_errors++] = s;
