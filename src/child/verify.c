@@ -68,9 +68,9 @@ int rp_report_add(rp_report *r, rp_err *err, const char *fmt, ...)
 		r->cap = ncap;
 	}
 	/* Reports are JSON: a message truncated inside a UTF-8 sequence, or
-	 * carrying untrusted bytes, must still be valid, printable text. */
+	 * carrying untrusted bytes, must still be valid UTF-8. */
 	char clean[sizeof tmp + 8];
-	rp_printable(tmp, strlen(tmp), clean, sizeof clean);
+	rp_utf8_clean(tmp, strlen(tmp), clean, sizeof clean);
 	char *s = strdup(clean);
 	if (s == NULL)
 		return rp_err_set(err, RP_E_NOMEM, "out of memory adding a report error");

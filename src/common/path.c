@@ -110,7 +110,19 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return need;
 }
 
+static char *clean_text(const char *p, size_t len, char *out, size_t outsz, int escape_controls);
+
 char *rp_printable(const char *p, size_t len, char *out, size_t outsz)
+{
+	return clean_text(p, len, out, outsz, 1);
+}
+
+char *rp_utf8_clean(const char *p, size_t len, char *out, size_t outsz)
+{
+	return clean_text(p, len, out, outsz, 0);
+}
+
+static char *clean_text(const char *p, size_t len, char *out, size_t outsz, int escape_controls)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
@@ -119,7 +131,8 @@ char *rp_printable(const char *p, size_t len, char *out, size_t outsz)
 	const unsigned char *s = (const unsigned char *)p;
 	for (size_t i = 0; i < len;) {
 		size_t k = utf8_seq(s + i, len - i);
-		int escape = (k == 0) || (k == 1 && (s[i] < 0x20 || s[i] == 0x7f));
+		int escape = (k == 0) || (escape_controls && k == 1 && (s[i] < 0x20 || s[i] == 0x7f)) ||
+			     (k == 1 && s[i] == 0);
 		size_t w = escape ? 4 : k;
 		if (o + w + 4 > outsz) {
 			if (o + 4 <= outsz) {

@@ -44,4 +44,8 @@ int rp_path_validate(const char *p, size_t len, const char *what, rp_err *err);
  * with "..."). Returns out. */
 char *rp_printable(const char *p, size_t len, char *out, size_t outsz);
 
+/* Like rp_printable, but keeps control characters (other than NUL): only
+ * invalid UTF-8 becomes \xNN. For text that a JSON writer escapes. */
+char *rp_utf8_clean(const char *p, size_t len, char *out, size_t outsz);
+
 #endif

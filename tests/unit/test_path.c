@@ -383,6 +383,18 @@ static void test_printable_truncation(void **state)
 	assert_string_equal(s + 96, "...");
 }
 
+/* rp_utf8_clean keeps control characters for a JSON writer to escape and
+ * only replaces invalid UTF-8 (and NUL), e.g. a message cut mid-sequence. */
+static void test_utf8_clean(void **state)
+{
+	(void)state;
+	char out[64];
+	assert_string_equal(rp_utf8_clean("a\nb\tc", 5, out, sizeof out), "a\nb\tc");
+	assert_string_equal(rp_utf8_clean("caf\xc3", 4, out, sizeof out), "caf\\xc3");
+	assert_string_equal(rp_utf8_clean("x\0y", 3, out, sizeof out), "x\\x00y");
+	assert_string_equal(rp_utf8_clean("\xe2\x82\xac", 3, out, sizeof out), "\xe2\x82\xac");
+}
+
 static void test_printable_outsz_zero(void **state)
 {
 	(void)state;
@@ -416,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_printable_surrogates),
 		cmocka_unit_test(test_printable_truncation),
 		cmocka_unit_test(test_printable_outsz_zero),
+		cmocka_unit_test(test_utf8_clean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
