@@ -159,6 +159,21 @@ static const char *user_of(const struct ctx *c)
 	return c->cfg.sandbox_user[0] != '\0' ? c->cfg.sandbox_user : NULL;
 }
 
+/* Runs job over the roots bound in fs (bind_rc: the result of binding
+ * them), then releases fs. */
+static rp_code run_bound(const struct ctx *c, const rp_job *job, rp_fsio *fs, int bind_rc, int last, rp_err *err)
+{
+	rp_code code;
+	if (bind_rc != 0) {
+		code = err->code;
+	} else {
+		rp_io io = rp_fsio_io(fs);
+		code = broker_run_job(job, &io, user_of(c), last, err);
+	}
+	rp_fsio_close(fs);
+	return code;
+}
+
 enum { O_CONFIG = 1000, O_STORE, O_FORMAT, O_MANIFEST, O_OUT, O_TENANT, O_NAMESPACE, O_RUN, O_GENAT,
        O_SECURITY, O_ANCHOR, O_MNAME, O_WITHVER, O_RFC, O_PRINT, O_HELP };
 
@@ -407,19 +422,13 @@ static int cmd_pack(int argc, char **argv, struct ctx *c)
 		job.flags |= RP_JOB_F_WITH_VERIFICATION;
 	if (set_manifest_name(&job, o.mname != NULL ? o.mname : "manifest.json", &err) != 0)
 		return finish(RP_E_USAGE, &err);
+	if (o.anchor != NULL)
+		job.flags |= RP_JOB_F_ANCHOR_POLICY;
 	rp_fsio_init(&fs);
-	rp_code code;
-	if (rp_fsio_bind_in(&fs, argv[optind], &err) != 0 ||
-	    (o.anchor != NULL && rp_fsio_bind_file(&fs, o.anchor, &err) != 0) ||
-	    rp_fsio_bind_out(&fs, o.out, &err) != 0) {
-		code = err.code;
-	} else {
-		if (o.anchor != NULL)
-			job.flags |= RP_JOB_F_ANCHOR_POLICY;
-		rp_io io = rp_fsio_io(&fs);
-		code = broker_run_job(&job, &io, user_of(c), 1, &err);
-	}
-	rp_fsio_close(&fs);
+	int bind = rp_fsio_bind_in(&fs, argv[optind], &err) != 0 ||
+		   (o.anchor != NULL && rp_fsio_bind_file(&fs, o.anchor, &err) != 0) ||
+		   rp_fsio_bind_out(&fs, o.out, &err) != 0;
+	rp_code code = run_bound(c, &job, &fs, bind, 1, &err);
 	if (code == RP_OK)
 		printf("%s\n", o.out);
 	return finish(code, &err);
@@ -447,16 +456,15 @@ static int cmd_export(int argc, char **argv, struct ctx *c)
 		rp_fsio_init(&fs);
 		rp_code code;
 		if (o.manifest != NULL && set_manifest_name(&job, o.manifest, &err) != 0) {
+			rp_fsio_close(&fs);
 			code = RP_E_USAGE;
-		} else if (rp_fsio_bind_in(&fs, argv[i], &err) != 0 || rp_fsio_bind_store(&fs, c->store_dir, 1, &err) != 0) {
-			code = err.code;
 		} else {
 			if (o.manifest != NULL)
 				job.flags |= RP_JOB_F_MANIFEST_EXPLICIT;
-			rp_io io = rp_fsio_io(&fs);
-			code = broker_run_job(&job, &io, user_of(c), i == argc - 1, &err);
+			int bind = rp_fsio_bind_in(&fs, argv[i], &err) != 0 ||
+				   rp_fsio_bind_store(&fs, c->store_dir, 1, &err) != 0;
+			code = run_bound(c, &job, &fs, bind, i == argc - 1, &err);
 		}
-		rp_fsio_close(&fs);
 		if (code != RP_OK)
 			rp_err_wrap(&err, "export %s", argv[i]);
 		int ex = finish(code, &err);
@@ -490,16 +498,10 @@ static int cmd_fetch(int argc, char **argv, struct ctx *c)
 	}
 	job.flags |= RP_JOB_F_FROM_STORE;
 	rp_fsio_init(&fs);
-	rp_code code;
-	if (rp_fsio_bind_store(&fs, c->store_dir, 0, &err) != 0 || rp_fsio_bind_in_stored(&fs, job.store_prefix, &err) != 0 ||
-	    rp_fsio_bind_out(&fs, argv[optind + 1], &err) != 0) {
-		code = err.code;
-	} else {
-		rp_io io = rp_fsio_io(&fs);
-		code = broker_run_job(&job, &io, user_of(c), 1, &err);
-	}
-	rp_fsio_close(&fs);
-	return finish(code, &err);
+	int bind = rp_fsio_bind_store(&fs, c->store_dir, 0, &err) != 0 ||
+		   rp_fsio_bind_in_stored(&fs, job.store_prefix, &err) != 0 ||
+		   rp_fsio_bind_out(&fs, argv[optind + 1], &err) != 0;
+	return finish(run_bound(c, &job, &fs, bind, 1, &err), &err);
 }
 
 static int cmd_ls(int argc, char **argv, struct ctx *c)
@@ -530,15 +532,11 @@ static int cmd_ls(int argc, char **argv, struct ctx *c)
 		return finish(RP_E_USAGE, &err);
 	(void)snprintf(job.store_uri, sizeof job.store_uri, "%s", c->store_uri);
 	rp_fsio_init(&fs);
-	rp_code code;
-	if (rp_fsio_bind_store(&fs, c->store_dir, 0, &err) != 0) {
-		code = err.code == RP_E_NOTFOUND ? RP_OK : err.code; /* no store yet: nothing stored */
-	} else {
-		rp_io io = rp_fsio_io(&fs);
-		code = broker_run_job(&job, &io, user_of(c), 1, &err);
+	if (rp_fsio_bind_store(&fs, c->store_dir, 0, &err) != 0 && err.code == RP_E_NOTFOUND) {
+		rp_fsio_close(&fs);
+		return 0; /* no store yet: nothing stored */
 	}
-	rp_fsio_close(&fs);
-	return finish(code, &err);
+	return finish(run_bound(c, &job, &fs, err.code != RP_OK, 1, &err), &err);
 }
 
 static int cmd_jcs(int argc, char **argv, struct ctx *c)
@@ -558,15 +556,8 @@ static int cmd_jcs(int argc, char **argv, struct ctx *c)
 	if (o.rfc)
 		job.flags |= RP_JOB_F_RFC8785;
 	rp_fsio_init(&fs);
-	rp_code code;
-	if (rp_fsio_bind_file(&fs, argc - optind == 1 ? argv[optind] : "-", &err) != 0) {
-		code = err.code;
-	} else {
-		rp_io io = rp_fsio_io(&fs);
-		code = broker_run_job(&job, &io, user_of(c), 1, &err);
-	}
-	rp_fsio_close(&fs);
-	return finish(code, &err);
+	int bind = rp_fsio_bind_file(&fs, argc - optind == 1 ? argv[optind] : "-", &err) != 0;
+	return finish(run_bound(c, &job, &fs, bind, 1, &err), &err);
 }
 
 static int cmd_sandbox(int argc, char **argv, struct ctx *c)
