@@ -452,6 +452,7 @@ static void broker_job_wire(const rp_job *in, rp_job *out)
 	memcpy(out->store_prefix, in->store_prefix,
 	       strnlen(in->store_prefix, sizeof in->store_prefix - 1));
 	memcpy(out->store_uri, in->store_uri, strnlen(in->store_uri, sizeof in->store_uri - 1));
+	memcpy(out->subject, in->subject, strnlen(in->subject, sizeof in->subject - 1));
 }
 
 int broker_serve(int rfd, int wfd, const rp_job *job, const rp_io *backing, int timeout_ms,

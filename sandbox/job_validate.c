@@ -49,7 +49,8 @@ int rp_job_validate(const rp_job *job, rp_err *err)
 	size_t n = 0;
 	if (job_str(job->run_id, sizeof job->run_id, "run_id", &n, err) != 0 ||
 	    job_str(job->authority, sizeof job->authority, "authority", &n, err) != 0 ||
-	    job_str(job->store_uri, sizeof job->store_uri, "store_uri", &n, err) != 0)
+	    job_str(job->store_uri, sizeof job->store_uri, "store_uri", &n, err) != 0 ||
+	    job_str(job->subject, sizeof job->subject, "subject", &n, err) != 0)
 		return -1;
 	if (job_str(job->manifest_name, sizeof job->manifest_name, "manifest_name", &n, err) != 0)
 		return -1;

@@ -289,6 +289,7 @@ static int cmd_verify(int argc, char **argv, struct ctx *c)
 	if (parse_format(o.format, &job) != 0)
 		return usage_error("unknown --format '%s' (json, markdown or text)", o.format);
 	const char *path = argv[optind];
+	(void)snprintf(job.subject, sizeof job.subject, "%s", path);
 	rp_fsio_init(&fs);
 	rp_code code = RP_OK;
 	if (o.manifest != NULL) {

@@ -83,7 +83,8 @@ static rp_code job_verify(const rp_job *job, const rp_io *io, rp_err *err)
 		rp_report_free(&rep);
 		return fail(err);
 	}
-	rp_code c = finish_report(io, job, &rep, used != NULL ? used : "runpack", 1, err);
+	rp_code c = finish_report(io, job, &rep, job->subject[0] != '\0' ? job->subject : (used != NULL ? used : "runpack"),
+				  1, err);
 	rp_report_free(&rep);
 	return c;
 }

@@ -61,6 +61,7 @@ typedef struct rp_job {
 	char manifest_name[RP_MAX_PATH_TOTAL + 1];    /* relative, validated */
 	char store_prefix[RP_MAX_PATH_TOTAL + 1];     /* FROM_STORE: key prefix of IN */
 	char store_uri[RP_MAX_PATH_TOTAL + 64];       /* e.g. "file:///var/lib/rpvault/store" */
+	char subject[RP_MAX_PATH_TOTAL + 64];         /* what the user named, for text reports */
 } rp_job;
 
 /* Checks ranges and NUL termination; RP_E_PROTO on failure. */
