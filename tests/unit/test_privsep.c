@@ -1342,7 +1342,7 @@ static rp_code child_check_job(const rp_job *job, const rp_io *io, rp_err *err)
 		if (p[i] != 0)
 			return rp_err_set(err, RP_E_VERIFY, "stale byte at run_id[%zu]", i), RP_E_VERIFY;
 	p = (const unsigned char *)job;
-	for (size_t i = offsetof(rp_job, store_uri) + sizeof job->store_uri; i < sizeof *job; i++)
+	for (size_t i = offsetof(rp_job, subject) + sizeof job->subject; i < sizeof *job; i++)
 		if (p[i] != 0)
 			return rp_err_set(err, RP_E_VERIFY, "stale padding byte %zu", i), RP_E_VERIFY;
 	return RP_OK;
@@ -1362,7 +1362,7 @@ static void test_job_frame_is_scrubbed(void **state)
 	job.ts_value = 10;
 	job.tenant = 7;
 	strcpy(job.run_id, "run-1");
-	job.authority[0] = job.manifest_name[0] = job.store_prefix[0] = job.store_uri[0] = '\0';
+	job.authority[0] = job.manifest_name[0] = job.store_prefix[0] = job.store_uri[0] = job.subject[0] = '\0';
 	memio *m = memio_new();
 	rp_io io = memio_io(m);
 	privsep_opts opts = { .timeout_ms = g_timeout_ms };
