@@ -87,6 +87,7 @@ check-system: $(BUILD)/rpvault
 
 bench: $(BUILD)/rpvault
 	@sh bench/verify.sh $(BUILD)/rpvault
+	@sh bench/privsep.sh $(BUILD)
 
 clean:
 	rm -rf build build-san build-fuzz
