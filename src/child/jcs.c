@@ -306,6 +306,8 @@ int jcs_write_string(const char *s, size_t len, rp_buf *out, rp_err *err)
 	const uint8_t *u = (const uint8_t *)s;
 	if (s == NULL && len > 0)
 		return rp_err_set(err, RP_E_INTERNAL, "jcs_write_string: NULL string");
+	if (len == 0)
+		return rp_buf_puts(out, "\"\"", err); /* also keeps NULL + 0 out of the arithmetic below */
 	if (!valid_utf8(u, len))
 		return rp_err_set(err, RP_E_FORMAT, "string is not valid UTF-8");
 	size_t start = out->len;

@@ -142,7 +142,9 @@ int rp_key_normalize_root(const char *in, char out[RP_KEY_PREFIX_MAX + 1], rp_er
 			return rp_err_set(err, RP_E_PATH, "object store invalid: path must not contain backslashes");
 	if (n == 0)
 		return rp_err_set(err, RP_E_PATH, "object store invalid: path must be set");
-	if (n > RP_MAX_PATH_TOTAL)
+	/* A prefix of 4096 bytes plus its '/' could never be part of a key
+	 * of at most 4096 bytes; refusing it keeps out[] in bounds. */
+	if (n >= RP_KEY_PREFIX_MAX)
 		return rp_err_set(err, RP_E_PATH, "object store invalid: path exceeds length limit");
 	/* Rust Path::components: interior "." and empty segments vanish, a
 	 * leading "." and any ".." are traversal. */
