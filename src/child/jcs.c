@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "../common/limits.h"
+#include "../common/utf8.h"
 
 /* ------------------------------------------------------------------ */
 /* Numbers                                                              */
@@ -257,50 +258,6 @@ static size_t escape_of(uint8_t c, uint8_t e[6])
 	return 2;
 }
 
-static bool valid_utf8(const uint8_t *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		uint8_t c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t need;
-		uint8_t lo = 0x80, hi = 0xBF;
-		if (c >= 0xC2 && c <= 0xDF) {
-			need = 1;
-		} else if (c == 0xE0) {
-			need = 2;
-			lo = 0xA0;
-		} else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) {
-			need = 2;
-		} else if (c == 0xED) {
-			need = 2;
-			hi = 0x9F;
-		} else if (c == 0xF0) {
-			need = 3;
-			lo = 0x90;
-		} else if (c >= 0xF1 && c <= 0xF3) {
-			need = 3;
-		} else if (c == 0xF4) {
-			need = 3;
-			hi = 0x8F;
-		} else {
-			return false;
-		}
-		if (n - i - 1 < need)
-			return false;
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return false;
-		for (size_t k = 2; k <= need; k++)
-			if (s[i + k] < 0x80 || s[i + k] > 0xBF)
-				return false;
-		i += need + 1;
-	}
-	return true;
-}
-
 int jcs_write_string(const char *s, size_t len, rp_buf *out, rp_err *err)
 {
 	const uint8_t *u = (const uint8_t *)s;
@@ -308,7 +265,7 @@ int jcs_write_string(const char *s, size_t len, rp_buf *out, rp_err *err)
 		return rp_err_set(err, RP_E_INTERNAL, "jcs_write_string: NULL string");
 	if (len == 0)
 		return rp_buf_puts(out, "\"\"", err); /* also keeps NULL + 0 out of the arithmetic below */
-	if (!valid_utf8(u, len))
+	if (!rp_utf8_valid(u, len))
 		return rp_err_set(err, RP_E_FORMAT, "string is not valid UTF-8");
 	size_t start = out->len;
 	if (rp_buf_putc(out, '"', err) != 0)

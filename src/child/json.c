@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "../common/limits.h"
+#include "../common/utf8.h"
 
 /* ------------------------------------------------------------------ */
 /* Arena                                                                */
@@ -495,30 +496,6 @@ static int read_hex4(parser *p, uint32_t *out)
 	return 0;
 }
 
-static size_t put_utf8(uint32_t cp, uint8_t *o)
-{
-	if (cp < 0x80) {
-		o[0] = (uint8_t)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (uint8_t)(0xC0 | (cp >> 6));
-		o[1] = (uint8_t)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (uint8_t)(0xE0 | (cp >> 12));
-		o[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-		o[2] = (uint8_t)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	o[0] = (uint8_t)(0xF0 | (cp >> 18));
-	o[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
-	o[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-	o[3] = (uint8_t)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 /* Decodes one escape after the backslash; writes at most 4 bytes. */
 static int parse_escape(parser *p, uint8_t *o, size_t *n)
 {
@@ -558,7 +535,7 @@ static int parse_escape(parser *p, uint8_t *o, size_t *n)
 			return fail(p, "lone leading surrogate in hex escape");
 		u1 = 0x10000 + ((u1 - 0xD800) << 10) + (u2 - 0xDC00);
 	}
-	*n = put_utf8(u1, o);
+	*n = rp_utf8_encode(u1, o);
 	return 0;
 }
 

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../common/utf8.h"
+
 void rp_s3xml_arena_init(rp_s3xml_arena *a, void *mem, size_t cap)
 {
 	a->mem = mem;
@@ -116,73 +118,13 @@ static int is_ws(uint8_t c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Decodes one strict UTF-8 character at s[0..n); returns its length, 0 if
- * invalid (overlong, surrogate, > U+10FFFF, truncated, bad continuation). */
-static size_t utf8_dec(const uint8_t *s, size_t n, uint32_t *cp)
-{
-	uint8_t c = s[0];
-	size_t need;
-	uint32_t v;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 2;
-		v = c & 0x1fu;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 3;
-		v = c & 0x0fu;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 4;
-		v = c & 0x07u;
-	} else {
-		return 0;
-	}
-	if (n < need)
-		return 0;
-	for (size_t k = 1; k < need; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[k] & 0x3fu);
-	}
-	if ((need == 3 && (v < 0x800 || (v >= 0xd800 && v <= 0xdfff))) || (need == 4 && (v < 0x10000 || v > 0x10ffff)))
-		return 0;
-	*cp = v;
-	return need;
-}
-
-static size_t utf8_enc(uint32_t c, uint8_t out[4])
-{
-	if (c < 0x80) {
-		out[0] = (uint8_t)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		out[0] = (uint8_t)(0xc0 | (c >> 6));
-		out[1] = (uint8_t)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		out[0] = (uint8_t)(0xe0 | (c >> 12));
-		out[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3f));
-		out[2] = (uint8_t)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	out[0] = (uint8_t)(0xf0 | (c >> 18));
-	out[1] = (uint8_t)(0x80 | ((c >> 12) & 0x3f));
-	out[2] = (uint8_t)(0x80 | ((c >> 6) & 0x3f));
-	out[3] = (uint8_t)(0x80 | (c & 0x3f));
-	return 4;
-}
-
 /* One character of text or attribute value at p->i: an entity or a UTF-8
  * character, checked to be an XML character. Advances p->i. */
 static int next_char(px *p, uint8_t out[4], size_t *out_len, uint32_t *cp)
 {
 	const uint8_t *s = p->s;
 	if (s[p->i] != '&') {
-		size_t l = utf8_dec(s + p->i, p->n - p->i, cp);
+		size_t l = rp_utf8_decode(s + p->i, p->n - p->i, cp);
 		if (l == 0)
 			return fail(p, RP_E_PROTO, "invalid UTF-8");
 		if (!xml_char(*cp))
@@ -251,7 +193,7 @@ static int next_char(px *p, uint8_t out[4], size_t *out_len, uint32_t *cp)
 		return fail(p, RP_E_PROTO, "unknown entity &%s;", safe);
 	}
 	*cp = v;
-	*out_len = utf8_enc(v, out);
+	*out_len = rp_utf8_encode(v, out);
 	p->i = end + 1;
 	return 0;
 }
@@ -398,7 +340,7 @@ static int parse_comment(px *p)
 			return fail(p, RP_E_PROTO, "'--' inside a comment");
 		}
 		uint32_t cp;
-		size_t l = utf8_dec(p->s + p->i, p->n - p->i, &cp);
+		size_t l = rp_utf8_decode(p->s + p->i, p->n - p->i, &cp);
 		if (l == 0 || !xml_char(cp))
 			return fail(p, RP_E_PROTO, "invalid character in a comment");
 		p->i += l;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "limits.h"
+#include "utf8.h"
 
 rp_path_status rp_path_check(const char *p, size_t len)
 {
@@ -77,39 +78,6 @@ int rp_path_validate(const char *p, size_t len, const char *what, rp_err *err)
 			  rp_path_reason(st));
 }
 
-/* Length of a valid UTF-8 sequence starting at s (max n bytes), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t need;
-	unsigned int cp;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 2;
-		cp = c & 0x1fu;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 3;
-		cp = c & 0x0fu;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 4;
-		cp = c & 0x07u;
-	} else {
-		return 0;
-	}
-	if (n < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3fu);
-	}
-	if ((need == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (need == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return need;
-}
-
 static char *clean_text(const char *p, size_t len, char *out, size_t outsz, int escape_controls);
 
 char *rp_printable(const char *p, size_t len, char *out, size_t outsz)
@@ -130,7 +98,8 @@ static char *clean_text(const char *p, size_t len, char *out, size_t outsz, int 
 		return out;
 	const unsigned char *s = (const unsigned char *)p;
 	for (size_t i = 0; i < len;) {
-		size_t k = utf8_seq(s + i, len - i);
+		uint32_t cp;
+		size_t k = rp_utf8_decode(s + i, len - i, &cp);
 		int escape = (k == 0) || (escape_controls && k == 1 && (s[i] < 0x20 || s[i] == 0x7f)) ||
 			     (k == 1 && s[i] == 0);
 		size_t w = escape ? 4 : k;
