@@ -11,7 +11,7 @@
  * Build by hand (tests/system/test_s3_rgw.sh does):
  *   cc -std=c17 -D_GNU_SOURCE -Isrc -o s3probe tests/s3/s3probe.c \
  *      src/broker/sigv4.c src/child/s3xml.c src/common/sha256.c \
- *      src/common/err.c -lcurl -lbearssl
+ *      src/common/err.c src/common/utf8.c -lcurl -lbearssl
  * Usage (credentials from S3_ENDPOINT, AWS_ACCESS_KEY_ID,
  * AWS_SECRET_ACCESS_KEY, AWS_REGION, optional AWS_SESSION_TOKEN):
  *   s3probe roundtrip BUCKET         every check; prints "ok - ..." /

@@ -19,7 +19,7 @@ trap 'exit 130' INT TERM
 # ---- the probe -----------------------------------------------------------------
 run cc -std=c17 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Wno-format-truncation -I"$top/src" -o "$T/s3probe" \
 	"$top/tests/s3/s3probe.c" "$top/src/broker/sigv4.c" "$top/src/child/s3xml.c" \
-	"$top/src/common/sha256.c" "$top/src/common/err.c" -lcurl -lbearssl
+	"$top/src/common/sha256.c" "$top/src/common/err.c" "$top/src/common/utf8.c" -lcurl -lbearssl
 if [ "$RC" != 0 ]; then
 	fail "s3probe builds (needs libcurl4-openssl-dev, libbearssl-dev)"
 	exit 0
