@@ -42,6 +42,7 @@
 #include "common/limits.h"
 #include "common/path.h"
 #include "common/sha256.h"
+#include "common/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -93,37 +94,12 @@ static int has_dotdot_segment(const char *p, size_t len)
 	return 0;
 }
 
-/* Strict UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
+/* The shared strict decoder (src/common/utf8.c), with its own unit tests;
+ * a length or 0. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
-	unsigned char c = s[0];
-	size_t need;
 	uint32_t cp;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 2;
-		cp = c & 0x1fu;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 3;
-		cp = c & 0x0fu;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 4;
-		cp = c & 0x07u;
-	} else {
-		return 0;
-	}
-	if (n < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3fu);
-	}
-	if ((need == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (need == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return need;
+	return rp_utf8_decode(s, n, &cp);
 }
 
 /* 1 if s[0..n) is valid UTF-8 with no control byte. */

@@ -239,7 +239,6 @@ static rp_code job_pack(const rp_job *job, const rp_io *io, rp_err *err)
 	rp_report_init(&rep);
 	int rc = rp_verify_runpack(io, RP_ROOT_OUT, job->manifest_name, &opts, &rep, NULL, err);
 	if (rc == 0 && !rp_report_pass(&rep)) {
-		rp_report_render(&rep, RP_FMT_TEXT, job->manifest_name, &canon, err);
 		rp_err_set(err, RP_E_VERIFY, "pack: the packed runpack failed verification: %s",
 			   rep.n_errors > 0 ? rep.errors[0] : "");
 		rc = -1;
