@@ -70,6 +70,7 @@ const char *rp_code_name(rp_code code)
 	case RP_E_EXISTS: return "exists";
 	case RP_E_SANDBOX: return "sandbox";
 	case RP_E_PROTO: return "protocol";
+	case RP_E_STORE: return "store";
 	case RP_E_INTERNAL: return "internal";
 	}
 	return "unknown";
@@ -86,6 +87,7 @@ int rp_code_exit(rp_code code)
 	case RP_E_NOMEM:
 	case RP_E_SANDBOX:
 	case RP_E_PROTO:
+	case RP_E_STORE:
 	case RP_E_INTERNAL:
 		return 3;
 	case RP_E_LIMIT:

@@ -30,6 +30,7 @@ typedef enum rp_code {
 	RP_E_EXISTS,     /* refusing to overwrite an existing output    -> exit 1 */
 	RP_E_SANDBOX,    /* the confined child died or was killed       -> exit 3 */
 	RP_E_PROTO,      /* a frame protocol violation                  -> exit 3 */
+	RP_E_STORE,      /* the object store refused a request          -> exit 3 */
 	RP_E_INTERNAL    /* an invariant failed (a bug)                 -> exit 3 */
 } rp_code;
 

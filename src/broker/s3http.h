@@ -1,0 +1,132 @@
+/*
+ * s3http.h - the broker's S3 transport: signed requests over libcurl, with
+ * connection reuse, bounded parallel transfers, timeouts, retries and byte
+ * caps.
+ *
+ * What: a handful of operations on one bucket (GET/HEAD/PUT an object, GET a
+ * bucket sub-resource or a ListObjectsV2 page). Every request is signed with
+ * our own SigV4 (sigv4.h) over the exact encoded path and query that go on
+ * the wire; x-amz-content-sha256 carries the real payload hash. PUT also
+ * sends Content-MD5 and Content-Type: application/json, and checks that the
+ * returned ETag is the quoted MD5 of what was sent (a single-part PUT).
+ *
+ * Retries: on connection failures, resets, timeouts, HTTP 500, 502, 503
+ * (SlowDown included) and 504, with exponential backoff (100 ms doubling,
+ * capped at 5 s) and full jitter, at most settings.max_attempts attempts and
+ * settings.deadline_ms in all; never on other statuses. The jitter comes
+ * from getrandom, so outputs stay deterministic while timing is not.
+ *
+ * Bodies: this code never parses a response body. A success body is handed
+ * back as bytes (capped); an error body (status >= 300) is kept, capped at
+ * RP_S3_ERR_BODY_MAX, in rp_s3_resp for the confined child to parse
+ * (src/child/s3xml.c). Headers read here are only Content-Length, ETag and
+ * x-amz-version-id, with fixed maximum lengths.
+ *
+ * Security posture: BROKER code; holds the credentials (inside the sigv4
+ * context, wiped by rp_s3_close) and the network. Never logs, prints or puts
+ * a secret into an error message. TLS always verifies peer and host
+ * (CURLOPT_SSL_VERIFYPEER/VERIFYHOST are never turned off; ca_file replaces
+ * the system CAs). Protocols limited to HTTP/HTTPS, no redirects followed,
+ * no proxy from the environment unless the operator sets one (curl's
+ * defaults for *_proxy are kept), no cookies, no .netrc.
+ */
+#ifndef RP_S3HTTP_H
+#define RP_S3HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/buf.h"
+#include "../common/err.h"
+#include "s3conf.h"
+#include "sigv4.h"
+
+#define RP_S3_ERR_BODY_MAX (64u * 1024u)     /* bytes of an error body kept for the child */
+#define RP_S3_LIST_BODY_MAX (1024u * 1024u)  /* a ListObjectsV2 page or bucket sub-resource */
+#define RP_S3_ETAG_MAX 128
+#define RP_S3_VERSION_ID_MAX 1024
+
+typedef struct rp_s3 rp_s3; /* opaque */
+
+/* What the server said about one request (the last attempt). */
+typedef struct rp_s3_resp {
+	long status;                            /* HTTP status; 0: no response (transport) */
+	unsigned attempts;                      /* attempts made */
+	char etag[RP_S3_ETAG_MAX + 1];          /* as sent, quotes included; "" if none */
+	char version_id[RP_S3_VERSION_ID_MAX + 1]; /* "" if none / "null" as sent */
+	int has_length;
+	uint64_t length;                        /* Content-Length when has_length */
+	uint8_t err_body[RP_S3_ERR_BODY_MAX];   /* the error body, when status >= 300 */
+	size_t err_body_len;
+} rp_s3_resp;
+
+/* Creates the client (curl multi + share handle for connection reuse) and
+ * the signing context from creds; creds is wiped whether or not this
+ * succeeds. RP_E_USAGE for bad credentials syntax, RP_E_IO if libcurl
+ * cannot be set up. Nothing goes on the network here. */
+int rp_s3_open(rp_s3 **out, const rp_s3_settings *set, rp_s3_creds *creds, rp_err *err);
+
+/* Wipes the credentials, frees everything. NULL is fine. */
+void rp_s3_close(rp_s3 *s);
+
+/* Each operation returns 0 on a 2xx answer, else -1 with err set:
+ *   404                       RP_E_NOTFOUND  "<op> <key>: not found"
+ *   other HTTP status         RP_E_STORE     "<op> <key>: HTTP <status>"
+ *                             (the error body, if any, is in resp->err_body)
+ *   transport / timeout       RP_E_IO        "<op> <key>: <curl's reason> (after N attempts)"
+ *   cap exceeded              RP_E_TOO_LARGE "artifact too large: <key> (<n> > <max>)"
+ * Keys are the full object key (root prefix included), raw bytes (any byte
+ * but NUL, at most RP_MAX_PATH_TOTAL), URI-encoded here. */
+
+/* GET an object into out (reset first). Refuses a Content-Length > max
+ * before reading the body, stops as soon as the body passes max. */
+int rp_s3_get(rp_s3 *s, const char *key, uint64_t max, rp_buf *out, rp_s3_resp *resp,
+	      rp_err *err);
+
+/* HEAD an object: status, length, etag, version id. */
+int rp_s3_head(rp_s3 *s, const char *key, rp_s3_resp *resp, rp_err *err);
+
+/* One object to PUT. data/len are the exact bytes (len <= 16 MiB). */
+typedef struct rp_s3_put_item {
+	const char *key;
+	const uint8_t *data;
+	size_t len;
+	rp_s3_resp resp; /* out: status, etag, version id of this PUT */
+	rp_err err;      /* out: this item's failure (code RP_OK on success) */
+} rp_s3_put_item;
+
+/* PUTs n items, at most settings.parallel at a time, over reused
+ * connections. Each item is retried on its own. Returns 0 when every item
+ * succeeded and its ETag matched; else -1 with err = the failure of the
+ * lowest-index failed item (each item's own err/resp say what happened to
+ * it). n == 1 is the ordinary single PUT. An ETag that is not the quoted
+ * MD5 hex of the bytes is RP_E_STORE "PUT <key>: the store answered ETag X,
+ * expected the MD5 of the bytes sent". */
+int rp_s3_put_many(rp_s3 *s, rp_s3_put_item *items, size_t n, rp_err *err);
+
+/* One object to GET in a batch. */
+typedef struct rp_s3_get_item {
+	const char *key;
+	uint64_t max;
+	rp_buf body;     /* out: caller initialises (rp_buf_init) and frees */
+	rp_s3_resp resp;
+	rp_err err;
+	int failed;
+} rp_s3_get_item;
+
+/* GETs n items in parallel like rp_s3_put_many; returns 0 only if all
+ * succeeded, else -1 with err of the lowest-index failure. */
+int rp_s3_get_many(rp_s3 *s, rp_s3_get_item *items, size_t n, rp_err *err);
+
+/* GET on the bucket itself with the given query (e.g. {"versioning",
+ * NULL}, {"object-lock", NULL}, or ListObjectsV2's {"list-type","2"},
+ * {"prefix",P}, {"continuation-token",T}, {"max-keys","1000"}) into body
+ * (<= RP_S3_LIST_BODY_MAX). Messages name the operation as "GET
+ * ?versioning" etc. */
+int rp_s3_get_bucket(rp_s3 *s, const rp_sigv4_param *params, size_t n_params, rp_buf *body,
+		     rp_s3_resp *resp, rp_err *err);
+
+/* For messages: "s3://bucket/key" with non-printable bytes escaped. */
+const char *rp_s3_show_key(const rp_s3 *s, const char *key, char *out, size_t outsz);
+
+#endif
