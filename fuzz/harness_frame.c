@@ -311,7 +311,7 @@ static void fuzz_broker(const uint8_t *data, size_t size)
 	if (size < 3)
 		return;
 	rp_job job;
-	base_job(&job, RP_JOB_VERIFY + data[1] % RP_JOB_JCS);
+	base_job(&job, RP_JOB_VERIFY + data[1] % RP_JOB_STORE_CHECK);
 	backing b = { .perm = broker_perm_for(job.kind), .flags = data[2] };
 	CHECK(b.perm != NULL);
 	rp_io io = { .ops = &bk_ops, .self = &b };
@@ -466,7 +466,7 @@ static void fuzz_child_job(const uint8_t *data, size_t size)
 	if (size < 4)
 		return;
 	rp_job job;
-	base_job(&job, RP_JOB_VERIFY + data[1] % RP_JOB_JCS);
+	base_job(&job, RP_JOB_VERIFY + data[1] % RP_JOB_STORE_CHECK);
 	job.flags = ((uint32_t)data[2] | (uint32_t)(data[3] & 1u) << 8) &
 		    (RP_JOB_F_RFC8785 | RP_JOB_F_WITH_VERIFICATION | RP_JOB_F_SECURITY |
 		     RP_JOB_F_DEV_PERMISSIVE | RP_JOB_F_ANCHOR_POLICY | RP_JOB_F_MANIFEST_EXPLICIT |
@@ -507,7 +507,7 @@ static void fuzz_child_fuzzed_job(const uint8_t *data, size_t size)
 		rp_err verr;
 		rp_err_clear(&verr);
 		CHECK(rp_job_validate(got, &verr) == 0);
-		CHECK(got->kind >= RP_JOB_VERIFY && got->kind <= RP_JOB_JCS);
+		CHECK(got->kind >= RP_JOB_VERIFY && got->kind <= RP_JOB_STORE_CHECK);
 		run_child_job(&c, got);
 	} else {
 		CHECK(err.code == RP_E_PROTO);

@@ -16,6 +16,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
@@ -43,8 +44,10 @@ static const broker_perm broker_perms[] = {
 	  BROKER_OP_STORE_OPEN | BROKER_OP_OUTPUT },
 	{ RP_JOB_FETCH, "fetch", R(IN) | R(OUT), R(OUT), BROKER_COPY(IN, OUT),
 	  BROKER_OP_COMMIT | BROKER_OP_OUTPUT },
-	{ RP_JOB_LS, "ls", 0, 0, 0, BROKER_OP_LIST | BROKER_OP_OUTPUT },
+	{ RP_JOB_LS, "ls", 0, 0, 0, BROKER_OP_LIST | BROKER_OP_LIST_PAGE | BROKER_OP_OUTPUT },
 	{ RP_JOB_JCS, "jcs", R(FILE_), 0, 0, BROKER_OP_OUTPUT },
+	{ RP_JOB_STORE_CHECK, "store check", 0, 0, 0,
+	  BROKER_OP_BUCKET | BROKER_OP_LIST_PAGE | BROKER_OP_OUTPUT },
 };
 
 #undef R
@@ -70,6 +73,7 @@ typedef struct broker {
 	int store_bound;      /* ... and STORE is usable only after it succeeded */
 	int commit_tried;     /* COMMIT is allowed once; OUT is finished after it */
 	int list_tried;       /* LIST_REQ is allowed once */
+	unsigned long pages;  /* LIST_PAGE_REQs served */
 	unsigned long requests;
 } broker;
 
@@ -123,7 +127,26 @@ static int broker_root_usable(broker *b, uint32_t root, const char *what, rp_err
 	return 0;
 }
 
-/* Answers a request with OK, or ERR carrying the backing's error. */
+/* Relays an object store's error answer unparsed: the child parses the
+ * body (store_err.c). Bodies longer than one frame are cut; what matters
+ * (<Code>) comes first in every S3 error body. */
+static int broker_store_err(broker *b, rp_code c, const rp_store_detail *d, rp_err *err)
+{
+	uint8_t hdr[RP_PL_STORE_ERR + 512];
+	size_t wlen = d->what != NULL ? strnlen(d->what, 512) : 0;
+	rp_put_u32(hdr, (uint32_t)c);
+	rp_put_u32(hdr + 4, d->status >= 100 && d->status <= 999 ? d->status : 999u);
+	rp_put_u32(hdr + 8, (uint32_t)wlen);
+	if (wlen > 0)
+		memcpy(hdr + RP_PL_STORE_ERR, d->what, wlen);
+	size_t room = RP_FRAME_MAX_PAYLOAD - RP_PL_STORE_ERR - wlen;
+	size_t blen = d->body_len < room ? d->body_len : room;
+	return rp_chan_send(&b->chan, RP_MSG_STORE_ERR, hdr, RP_PL_STORE_ERR + wlen, d->body, blen,
+			    err);
+}
+
+/* Answers a request with OK, or ERR carrying the backing's error (or
+ * STORE_ERR when the failure was the object store's answer). */
 static int broker_reply(broker *b, int rc, const rp_err *berr, rp_err *err)
 {
 	if (rc == 0)
@@ -132,6 +155,10 @@ static int broker_reply(broker *b, int rc, const rp_err *berr, rp_err *err)
 	rp_code c = berr->code;
 	if (c == RP_OK || c > RP_E_INTERNAL)
 		c = RP_E_INTERNAL; /* a backing that failed without a code */
+	rp_store_detail d;
+	if (b->backing->ops->store_detail != NULL &&
+	    b->backing->ops->store_detail(b->backing->self, &d) == 1)
+		return broker_store_err(b, c, &d, err);
 	rp_put_u32(code, (uint32_t)c);
 	size_t n = strnlen(berr->msg, RP_ERR_MSG_MAX - 1);
 	return rp_chan_send(&b->chan, RP_MSG_ERR, code, sizeof code, berr->msg, n, err);
@@ -370,6 +397,127 @@ static int broker_list(broker *b, rp_err *err)
 	return rp_chan_send(&b->chan, RP_MSG_END, NULL, 0, NULL, 0, err);
 }
 
+/* COPY_MANY: the paths of one runpack in one request, so an object store
+ * backend can transfer them in parallel. Each path is checked like a
+ * COPY_REQ's before anything is copied. */
+static int broker_copy_many(broker *b, rp_err *err)
+{
+	const uint8_t *pl = b->chan.payload;
+	uint32_t from = rp_get_u32(pl);
+	uint32_t to = rp_get_u32(pl + 4);
+	uint64_t max = rp_get_u64(pl + 8);
+	uint32_t count = rp_get_u32(pl + 16);
+	if (!rp_root_valid(from) || !rp_root_valid(to) ||
+	    !(b->perm->copy_pairs & BROKER_COPY(from, to)))
+		return broker_refuse(b, err, "COPY_MANY %s -> %s is not allowed", rp_root_name(from),
+				     rp_root_name(to));
+	if (broker_root_usable(b, from, "COPY_MANY.from", err) != 0 ||
+	    broker_root_usable(b, to, "COPY_MANY.to", err) != 0)
+		return -1;
+	if (max > RP_MAX_ARTIFACT_BYTES)
+		return broker_refuse(b, err, "COPY_MANY.max %llu exceeds the artifact cap %llu",
+				     (unsigned long long)max, RP_MAX_ARTIFACT_BYTES);
+	if (count == 0 || count > RP_COPY_MANY_MAX)
+		return broker_refuse(b, err, "COPY_MANY.count %u outside [1, %u]", (unsigned)count,
+				     RP_COPY_MANY_MAX);
+	const char **paths = calloc(count, sizeof *paths);
+	if (paths == NULL)
+		return rp_err_set(err, RP_E_NOMEM, "out of memory");
+	const uint8_t *p = pl + RP_PL_COPY_MANY;
+	const uint8_t *end = pl + b->chan.hdr.len;
+	int rc = -1;
+	for (uint32_t i = 0; i < count; i++) {
+		const uint8_t *nul = memchr(p, '\0', (size_t)(end - p));
+		char path[RP_MAX_PATH_TOTAL + 1];
+		if (nul == NULL || (size_t)(nul - p) > RP_MAX_PATH_TOTAL) {
+			broker_refuse(b, err, "COPY_MANY: path %u is not NUL-terminated within bounds",
+				      (unsigned)i);
+			goto out;
+		}
+		if (broker_path(b, from, p, (size_t)(nul - p), "COPY_MANY.path", path, err) != 0)
+			goto out;
+		paths[i] = (const char *)p; /* validated and NUL-terminated in the payload */
+		p = nul + 1;
+	}
+	if (p != end) {
+		broker_refuse(b, err, "COPY_MANY: %zu bytes after the last path", (size_t)(end - p));
+		goto out;
+	}
+	rp_err berr;
+	rp_err_clear(&berr);
+	int crc = 0;
+	if (b->backing->ops->copy_many != NULL) {
+		crc = b->backing->ops->copy_many(b->backing->self, (rp_root)from, (rp_root)to, paths,
+						 count, max, &berr);
+	} else {
+		for (uint32_t i = 0; crc == 0 && i < count; i++)
+			crc = b->backing->ops->copy(b->backing->self, (rp_root)from, (rp_root)to,
+						    paths[i], max, &berr);
+	}
+	rc = broker_reply(b, crc, &berr, err);
+out:
+	free(paths);
+	return rc;
+}
+
+/* Streams a raw object-store body (listing page, bucket sub-resource) to
+ * the child as a READ answer. */
+static int broker_raw_reply(broker *b, int rc, read_ctx *ctx, const rp_err *berr, rp_err *err)
+{
+	if (ctx->chan_failed) {
+		*err = ctx->chan_err;
+		return -1;
+	}
+	if (rc != 0)
+		return broker_reply(b, rc, berr, err);
+	return rp_chan_send(&b->chan, RP_MSG_END, NULL, 0, NULL, 0, err);
+}
+
+static int broker_list_page(broker *b, rp_err *err)
+{
+	char token[RP_LIST_TOKEN_MAX + 1];
+	size_t n = b->chan.hdr.len;
+	if (!(b->perm->ops & BROKER_OP_LIST_PAGE))
+		return broker_refuse(b, err, "LIST_PAGE_REQ is not allowed");
+	if (++b->pages > RP_MAX_LIST_ENTRIES / 1000 + 1)
+		return broker_refuse(b, err, "more than %d listing pages", RP_MAX_LIST_ENTRIES / 1000 + 1);
+	/* Tokens are opaque to us, but they go into a signed query string:
+	 * printable ASCII only. */
+	for (size_t i = 0; i < n; i++)
+		if (b->chan.payload[i] < 0x21 || b->chan.payload[i] > 0x7e)
+			return broker_refuse(b, err, "LIST_PAGE_REQ.token byte %zu is not printable ASCII", i);
+	memcpy(token, b->chan.payload, n);
+	token[n] = '\0';
+	read_ctx ctx = { .b = b, .max = RP_MAX_STORE_PAGE_BYTES, .path = "listing page" };
+	rp_err berr;
+	rp_err_clear(&berr);
+	int rc;
+	if (b->backing->ops->list_page == NULL)
+		rc = rp_err_set(&berr, RP_E_USAGE, "the store is not an object store: no listing pages");
+	else
+		rc = b->backing->ops->list_page(b->backing->self, token, broker_read_sink, &ctx, &berr);
+	return broker_raw_reply(b, rc, &ctx, &berr, err);
+}
+
+static int broker_bucket(broker *b, rp_err *err)
+{
+	uint32_t what = rp_get_u32(b->chan.payload);
+	if (!(b->perm->ops & BROKER_OP_BUCKET))
+		return broker_refuse(b, err, "BUCKET_REQ is not allowed");
+	if (what != RP_BUCKET_VERSIONING && what != RP_BUCKET_OBJECT_LOCK)
+		return broker_refuse(b, err, "BUCKET_REQ.what %u is unknown", (unsigned)what);
+	read_ctx ctx = { .b = b, .max = RP_MAX_STORE_PAGE_BYTES, .path = "bucket sub-resource" };
+	rp_err berr;
+	rp_err_clear(&berr);
+	int rc;
+	if (b->backing->ops->bucket_info == NULL)
+		rc = rp_err_set(&berr, RP_E_USAGE, "the store is not an object store");
+	else
+		rc = b->backing->ops->bucket_info(b->backing->self, (rp_bucket_info)what,
+						  broker_read_sink, &ctx, &berr);
+	return broker_raw_reply(b, rc, &ctx, &berr, err);
+}
+
 static int broker_output(broker *b, rp_err *err)
 {
 	const uint8_t *pl = b->chan.payload;
@@ -421,6 +569,9 @@ static int broker_loop(broker *b, broker_outcome *out, rp_err *err)
 		case RP_MSG_COMMIT: rc = broker_commit(b, err); break;
 		case RP_MSG_LIST_REQ: rc = broker_list(b, err); break;
 		case RP_MSG_OUTPUT: rc = broker_output(b, err); break;
+		case RP_MSG_COPY_MANY: rc = broker_copy_many(b, err); break;
+		case RP_MSG_LIST_PAGE_REQ: rc = broker_list_page(b, err); break;
+		case RP_MSG_BUCKET_REQ: rc = broker_bucket(b, err); break;
 		default:
 			/* Unreachable: the state table admits only the above in IDLE. */
 			rc = rp_err_set(err, RP_E_INTERNAL, "broker: unhandled frame %s",

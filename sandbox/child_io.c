@@ -18,6 +18,7 @@
 #include "common/keys.h"
 #include "common/limits.h"
 #include "common/path.h"
+#include "child/store_err.h"
 
 /* Marks the channel failed so every later operation fails too: after a
  * surprise from the broker the stream can no longer be trusted to be in
@@ -43,8 +44,12 @@ static int child_check_path(rp_root root, const char *path, size_t *len, const c
 
 /* Copies an ERR payload into err. 0 when well-formed (err now holds the
  * broker's code and message), -1 with RP_E_PROTO otherwise. */
+static int child_take_store_err(child_io *c, const char *op, rp_err *err);
+
 static int child_take_err(child_io *c, const char *op, rp_err *err)
 {
+	if (c->chan.hdr.type == RP_MSG_STORE_ERR)
+		return child_take_store_err(c, op, err);
 	const uint8_t *p = c->chan.payload;
 	uint32_t len = c->chan.hdr.len;
 	uint32_t code = rp_get_u32(p);
@@ -61,6 +66,28 @@ static int child_take_err(child_io *c, const char *op, rp_err *err)
 	err->code = (rp_code)code;
 	memcpy(err->msg, p + RP_PL_CODE, mlen);
 	err->msg[mlen] = '\0';
+	return 0;
+}
+
+/* A STORE_ERR: the object store's error answer, relayed unparsed. The
+ * body is parsed here, in the confined child (store_err.c). */
+static int child_take_store_err(child_io *c, const char *op, rp_err *err)
+{
+	const uint8_t *p = c->chan.payload;
+	uint32_t len = c->chan.hdr.len;
+	uint32_t code = rp_get_u32(p);
+	uint32_t status = rp_get_u32(p + 4);
+	uint32_t wlen = rp_get_u32(p + 8);
+	if (code == RP_OK || code > RP_E_INTERNAL || status < 100 || status > 999 ||
+	    wlen > len - RP_PL_STORE_ERR) {
+		rp_err_set(err, RP_E_PROTO,
+			   "%s: malformed STORE_ERR frame from broker (code %u, status %u, what %u bytes)",
+			   op, (unsigned)code, (unsigned)status, (unsigned)wlen);
+		return child_break(c);
+	}
+	const uint8_t *what = p + RP_PL_STORE_ERR;
+	rp_store_err_compose(code, status, (const char *)what, wlen, what + wlen,
+			     len - RP_PL_STORE_ERR - wlen, err);
 	return 0;
 }
 
@@ -116,6 +143,8 @@ static int child_stream_end(child_io *c, int rc, rp_err *err)
 
 static int child_read_stream(child_io *c, rp_root root, const char *path, uint64_t max,
 			     rp_sink_fn fn, void *fnctx, rp_err *err);
+static int child_read_reply_stream(child_io *c, const char *what, uint64_t max, rp_sink_fn fn,
+				   void *fnctx, rp_err *err);
 
 static int child_read(void *self, rp_root root, const char *path, uint64_t max, rp_sink_fn fn,
 		      void *fnctx, rp_err *err)
@@ -144,6 +173,14 @@ static int child_read_stream(child_io *c, rp_root root, const char *path, uint64
 	rp_put_u64(fixed + 4, max);
 	if (rp_chan_send(&c->chan, RP_MSG_READ_REQ, fixed, sizeof fixed, path, plen, err) != 0)
 		return -1;
+	return child_read_reply_stream(c, path, max, fn, fnctx, err);
+}
+
+/* Receives the answer to a READ_REQ, LIST_PAGE_REQ or BUCKET_REQ: DATA*
+ * then END, or ERR / STORE_ERR. `what` names the request in messages. */
+static int child_read_reply_stream(child_io *c, const char *what, uint64_t max, rp_sink_fn fn,
+				   void *fnctx, rp_err *err)
+{
 	uint64_t total = 0;
 	int sink_failed = 0;
 	rp_err sink_err;
@@ -158,7 +195,7 @@ static int child_read_stream(child_io *c, rp_root root, const char *path, uint64
 			if (total > max) {
 				rp_err_set(err, RP_E_PROTO,
 					   "read '%s': broker sent more than the requested max of %llu bytes",
-					   path, (unsigned long long)max);
+					   what, (unsigned long long)max);
 				return child_break(c);
 			}
 			/* After a sink failure keep draining: the broker streams to
@@ -168,7 +205,7 @@ static int child_read_stream(child_io *c, rp_root root, const char *path, uint64
 				sink_failed = 1;
 				if (sink_err.code == RP_OK)
 					rp_err_set(&sink_err, RP_E_INTERNAL,
-						   "read '%s': sink failed without an error", path);
+						   "read '%s': sink failed without an error", what);
 			}
 			continue;
 		}
@@ -179,7 +216,7 @@ static int child_read_stream(child_io *c, rp_root root, const char *path, uint64
 			}
 			return 0;
 		}
-		/* ERR */
+		/* ERR or STORE_ERR */
 		if (child_take_err(c, "read", err) != 0)
 			return -1;
 		if (sink_failed)
@@ -339,6 +376,92 @@ static int child_list_stream(child_io *c, rp_list_fn fn, void *fnctx, rp_err *er
 	}
 }
 
+static int child_copy_batch(child_io *c, rp_root from, rp_root to, const char *const *paths,
+			    size_t n, uint64_t max, rp_buf *pl, rp_err *err)
+{
+	uint8_t fixed[RP_PL_COPY_MANY];
+	rp_put_u32(fixed, (uint32_t)from);
+	rp_put_u32(fixed + 4, (uint32_t)to);
+	rp_put_u64(fixed + 8, max);
+	rp_put_u32(fixed + 16, (uint32_t)n);
+	rp_buf_reset(pl);
+	for (size_t i = 0; i < n; i++)
+		if (rp_buf_append(pl, paths[i], strlen(paths[i]) + 1, err) != 0)
+			return -1;
+	if (rp_chan_send(&c->chan, RP_MSG_COPY_MANY, fixed, sizeof fixed, pl->data, pl->len, err) != 0)
+		return -1;
+	return child_wait_reply(c, "copy", err);
+}
+
+/* Sends the paths in as few COPY_MANY frames as fit (each at most
+ * RP_COPY_MANY_MAX paths and one frame's payload). */
+static int child_copy_many(void *self, rp_root from, rp_root to, const char *const *paths,
+			   size_t n, uint64_t max, rp_err *err)
+{
+	child_io *c = self;
+	if (child_not_in_stream(c, "copy_many", err) != 0)
+		return -1;
+	if (!rp_root_valid((uint32_t)from) || from == RP_ROOT_FILE ||
+	    (to != RP_ROOT_OUT && to != RP_ROOT_STORE))
+		return rp_err_set(err, RP_E_INTERNAL, "copy_many: invalid roots %d -> %d", (int)from,
+				  (int)to);
+	if (max > RP_MAX_ARTIFACT_BYTES)
+		return rp_err_set(err, RP_E_INTERNAL, "copy_many: max %llu exceeds the artifact cap",
+				  (unsigned long long)max);
+	rp_buf pl;
+	rp_buf_init(&pl, RP_FRAME_MAX_PAYLOAD - RP_PL_COPY_MANY);
+	size_t start = 0, bytes = 0;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i <= n; i++) {
+		size_t plen = 0;
+		if (i < n && child_check_path(from, paths[i], &plen, "copy", err) != 0) {
+			rc = -1;
+			break;
+		}
+		int full = i == n || i - start == RP_COPY_MANY_MAX ||
+			   bytes + plen + 1 > RP_FRAME_MAX_PAYLOAD - RP_PL_COPY_MANY;
+		if (full && i > start) {
+			rc = child_copy_batch(c, from, to, paths + start, i - start, max, &pl, err);
+			start = i;
+			bytes = 0;
+		}
+		bytes += plen + 1;
+	}
+	rp_buf_free(&pl);
+	return rc;
+}
+
+static int child_list_page(void *self, const char *token, rp_sink_fn fn, void *fnctx, rp_err *err)
+{
+	child_io *c = self;
+	if (child_not_in_stream(c, "list_page", err) != 0)
+		return -1;
+	size_t n = token != NULL ? strnlen(token, RP_LIST_TOKEN_MAX + 1) : 0;
+	if (n > RP_LIST_TOKEN_MAX)
+		return rp_err_set(err, RP_E_LIMIT, "list: continuation token longer than %u bytes",
+				  RP_LIST_TOKEN_MAX);
+	if (rp_chan_send(&c->chan, RP_MSG_LIST_PAGE_REQ, token, n, NULL, 0, err) != 0)
+		return -1;
+	c->in_stream = 1;
+	return child_stream_end(c, child_read_reply_stream(c, "list page", RP_MAX_STORE_PAGE_BYTES, fn, fnctx, err),
+				err);
+}
+
+static int child_bucket_info(void *self, rp_bucket_info what, rp_sink_fn fn, void *fnctx,
+			     rp_err *err)
+{
+	child_io *c = self;
+	if (child_not_in_stream(c, "bucket_info", err) != 0)
+		return -1;
+	uint8_t fixed[RP_PL_BUCKET_REQ];
+	rp_put_u32(fixed, (uint32_t)what);
+	if (rp_chan_send(&c->chan, RP_MSG_BUCKET_REQ, fixed, sizeof fixed, NULL, 0, err) != 0)
+		return -1;
+	c->in_stream = 1;
+	return child_stream_end(c, child_read_reply_stream(c, "bucket info", RP_MAX_STORE_PAGE_BYTES, fn, fnctx, err),
+				err);
+}
+
 static int child_send_output(child_io *c, uint32_t fd, const uint8_t *p, size_t n, rp_err *err)
 {
 	uint8_t fixed[RP_PL_OUTPUT];
@@ -387,6 +510,10 @@ static const rp_io_ops child_io_ops = {
 	.commit = child_commit,
 	.list = child_list,
 	.output = child_output,
+	.copy_many = child_copy_many,
+	.list_page = child_list_page,
+	.bucket_info = child_bucket_info,
+	.store_detail = NULL,
 };
 
 int child_io_init(child_io *c, int rfd, int wfd, rp_err *err)

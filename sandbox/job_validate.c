@@ -17,7 +17,8 @@
 #define RP_JOB_F_ALL                                                                             \
 	(RP_JOB_F_RFC8785 | RP_JOB_F_WITH_VERIFICATION | RP_JOB_F_SECURITY |                     \
 	 RP_JOB_F_DEV_PERMISSIVE | RP_JOB_F_ANCHOR_POLICY | RP_JOB_F_MANIFEST_EXPLICIT |        \
-	 RP_JOB_F_FROM_STORE | RP_JOB_F_TENANT_FILTER | RP_JOB_F_NAMESPACE_FILTER)
+	 RP_JOB_F_FROM_STORE | RP_JOB_F_TENANT_FILTER | RP_JOB_F_NAMESPACE_FILTER |     \
+	 RP_JOB_F_NO_READ_BACK | RP_JOB_F_S3)
 
 static int job_str(const char *s, size_t cap, const char *field, size_t *len, rp_err *err)
 {
@@ -36,7 +37,7 @@ int rp_job_validate(const rp_job *job, rp_err *err)
 	/* RP_JOB_SELFTEST_SYSCALL is deliberately not accepted: tests pass
 	 * their own child function to privsep_run instead, so the release
 	 * binary has no job that makes a forbidden call. */
-	if (job->kind < RP_JOB_VERIFY || job->kind > RP_JOB_JCS)
+	if (job->kind < RP_JOB_VERIFY || job->kind > RP_JOB_STORE_CHECK)
 		return rp_err_set(err, RP_E_PROTO, "job.kind %u out of range", (unsigned)job->kind);
 	if ((job->flags & ~(uint32_t)RP_JOB_F_ALL) != 0)
 		return rp_err_set(err, RP_E_PROTO, "job.flags 0x%x has unknown bits 0x%x",

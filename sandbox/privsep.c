@@ -62,11 +62,37 @@ static void child_abort_done(int fd, const rp_err *err)
 	}
 }
 
+static struct {
+	void *p;
+	size_t n;
+} privsep_secrets[PRIVSEP_MAX_SECRETS];
+
+int privsep_forget_in_child(void *p, size_t n)
+{
+	for (size_t i = 0; i < PRIVSEP_MAX_SECRETS; i++)
+		if (privsep_secrets[i].p == NULL) {
+			privsep_secrets[i].p = p;
+			privsep_secrets[i].n = n;
+			return 0;
+		}
+	return -1;
+}
+
+void privsep_unforget(void *p)
+{
+	for (size_t i = 0; i < PRIVSEP_MAX_SECRETS; i++)
+		if (privsep_secrets[i].p == p)
+			privsep_secrets[i].p = NULL;
+}
+
 __attribute__((noreturn)) static void privsep_child(int rfd, int wfd, const confine_plan *plan,
 						     rp_sandbox *sb, rp_child_main fn)
 {
 	rp_err err;
 	rp_err_clear(&err);
+	for (size_t i = 0; i < PRIVSEP_MAX_SECRETS; i++)
+		if (privsep_secrets[i].p != NULL)
+			explicit_bzero(privsep_secrets[i].p, privsep_secrets[i].n);
 	int chan_wfd = -1;
 	if (child_confine(rfd, wfd, plan, sb, &chan_wfd, &err) != 0) {
 		child_abort_done(chan_wfd, &err);

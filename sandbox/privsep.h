@@ -41,6 +41,16 @@ typedef rp_code (*rp_child_main)(const rp_job *job, const rp_io *io, rp_err *err
  * invoking uid). Therefore, when started as root, call this once per
  * process (a second call could not switch the next child's uid and would
  * fail closed). */
+/* Secrets the broker holds (object-store credentials) must not reach the
+ * child: fork copies the whole address space. Each registered span is
+ * wiped (explicit_bzero) in the child's copy first thing after fork, before
+ * confinement and before any untrusted byte; the broker's copy is untouched.
+ * At most PRIVSEP_MAX_SECRETS spans; -1 when full. Unregister (p) before
+ * freeing the memory. */
+#define PRIVSEP_MAX_SECRETS 8
+int privsep_forget_in_child(void *p, size_t n);
+void privsep_unforget(void *p);
+
 rp_code privsep_run(const rp_job *job, const rp_io *backing, rp_child_main fn,
 		    const char *unpriv_user, rp_err *err);
 

@@ -50,11 +50,19 @@ typedef enum rp_msg {
 	RP_MSG_END = 11,        /* either way: ends a READ, WRITE or LIST stream; empty */
 	RP_MSG_OK = 12,         /* B->C: request done; empty */
 	RP_MSG_ERR = 13,        /* B->C: u32 rp_code (!= RP_OK), message bytes */
-	RP_MSG_LIST_ENTRY = 14  /* B->C inside a LIST stream: u32 has_manifest (0/1), prefix bytes */
+	RP_MSG_LIST_ENTRY = 14, /* B->C inside a LIST stream: u32 has_manifest (0/1), prefix bytes */
+	RP_MSG_STORE_ERR = 15,  /* B->C instead of ERR when the object store answered an error:
+				 * u32 rp_code, u32 HTTP status, u32 what length, what bytes,
+				 * the raw error body (the child parses it, src/child/store_err.c) */
+	RP_MSG_LIST_PAGE_REQ = 16, /* C->B: continuation token bytes (0..1024); answered like
+				    * READ_REQ with the raw ListObjectsV2 page */
+	RP_MSG_BUCKET_REQ = 17, /* C->B: u32 rp_bucket_info; answered like READ_REQ */
+	RP_MSG_COPY_MANY = 18   /* C->B: u32 from, u32 to, u64 max, u32 count, then count
+				 * NUL-terminated paths; answered OK | ERR | STORE_ERR */
 } rp_msg;
 
 #define RP_MSG_MIN RP_MSG_JOB
-#define RP_MSG_MAX RP_MSG_LIST_ENTRY
+#define RP_MSG_MAX RP_MSG_COPY_MANY
 
 /* Fixed-field sizes of the payloads above (variable bytes follow). */
 #define RP_PL_CODE 4u       /* DONE, ERR */
@@ -64,6 +72,11 @@ typedef enum rp_msg {
 #define RP_PL_STORE_OPEN 4u
 #define RP_PL_LIST_ENTRY 4u
 #define RP_PL_OUTPUT 4u
+#define RP_PL_STORE_ERR 12u  /* code u32 + status u32 + what length u32 */
+#define RP_PL_BUCKET_REQ 4u
+#define RP_PL_COPY_MANY 20u  /* from u32 + to u32 + max u64 + count u32 */
+#define RP_LIST_TOKEN_MAX 1024u
+#define RP_COPY_MANY_MAX 1024u /* paths in one COPY_MANY */
 
 /* The two parties. */
 typedef enum rp_side { RP_SIDE_BROKER = 0, RP_SIDE_CHILD = 1 } rp_side;

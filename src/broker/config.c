@@ -15,6 +15,8 @@
 void rp_config_init(rp_config *c)
 {
 	memset(c, 0, sizeof *c);
+	c->store_path_style = -1;
+	c->store_allow_http = -1;
 }
 
 static int is_space(char ch)
@@ -35,6 +37,42 @@ static int set_value(char *dst, size_t dstsz, const char *v, size_t n, const cha
 	memcpy(dst, v, n);
 	dst[n] = '\0';
 	return 0;
+}
+
+/* Booleans are exactly "true" or "false": a typo must not silently turn
+ * into either. */
+static int set_bool(int *dst, const char *v, size_t n, const char *name, unsigned line, const char *key,
+		    rp_err *err)
+{
+	if (n == 4 && memcmp(v, "true", 4) == 0)
+		*dst = 1;
+	else if (n == 5 && memcmp(v, "false", 5) == 0)
+		*dst = 0;
+	else
+		return rp_err_set(err, RP_E_USAGE, "%s:%u: value of %s must be true or false", name, line, key);
+	return 0;
+}
+
+/* One [store] key; 1 when the key is not a [store] key. */
+static int set_store_key(rp_config *c, const char *key, const char *v, size_t vn, const char *name,
+			 unsigned line, rp_err *err)
+{
+	if (strcmp(key, "uri") == 0)
+		return set_value(c->store_uri, sizeof c->store_uri, v, vn, name, line, "store.uri", err);
+	if (strcmp(key, "endpoint") == 0)
+		return set_value(c->store_endpoint, sizeof c->store_endpoint, v, vn, name, line, "store.endpoint", err);
+	if (strcmp(key, "region") == 0)
+		return set_value(c->store_region, sizeof c->store_region, v, vn, name, line, "store.region", err);
+	if (strcmp(key, "ca_file") == 0)
+		return set_value(c->store_ca_file, sizeof c->store_ca_file, v, vn, name, line, "store.ca_file", err);
+	if (strcmp(key, "credentials_file") == 0)
+		return set_value(c->store_credentials_file, sizeof c->store_credentials_file, v, vn, name, line,
+				 "store.credentials_file", err);
+	if (strcmp(key, "path_style") == 0)
+		return set_bool(&c->store_path_style, v, vn, name, line, "store.path_style", err);
+	if (strcmp(key, "allow_http") == 0)
+		return set_bool(&c->store_allow_http, v, vn, name, line, "store.allow_http", err);
+	return 1;
 }
 
 int rp_config_parse(rp_config *c, const char *text, size_t len, const char *name, rp_err *err)
@@ -84,13 +122,14 @@ int rp_config_parse(rp_config *c, const char *text, size_t len, const char *name
 			return rp_err_set(err, RP_E_USAGE, "%s:%u: missing or overlong key", name, line);
 		memcpy(key, s, kn);
 		key[kn] = '\0';
-		if (strcmp(section, "store") == 0 && strcmp(key, "uri") == 0) {
-			if (set_value(c->store_uri, sizeof c->store_uri, v, vn, name, line, "store.uri", err) != 0)
-				return -1;
-		} else if (strcmp(section, "sandbox") == 0 && strcmp(key, "user") == 0) {
-			if (set_value(c->sandbox_user, sizeof c->sandbox_user, v, vn, name, line, "sandbox.user", err) != 0)
-				return -1;
-		} else {
+		int rc = 1; /* 1: not a known key */
+		if (strcmp(section, "store") == 0)
+			rc = set_store_key(c, key, v, vn, name, line, err);
+		else if (strcmp(section, "sandbox") == 0 && strcmp(key, "user") == 0)
+			rc = set_value(c->sandbox_user, sizeof c->sandbox_user, v, vn, name, line, "sandbox.user", err);
+		if (rc < 0)
+			return -1;
+		if (rc > 0) {
 			return rp_err_set(err, RP_E_USAGE, "%s:%u: unknown key '%s' in section [%s]", name, line, key,
 					  section[0] ? section : "(none)");
 		}

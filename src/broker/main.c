@@ -23,6 +23,10 @@
 #include "config.h"
 #include "fsio.h"
 #include "runjob.h"
+#include "s3conf.h"
+#include "s3http.h"
+#include "s3io.h"
+#include "privsep.h"
 #include "sandbox_print.h"
 
 static const char usage_text[] =
@@ -33,15 +37,18 @@ static const char usage_text[] =
 	"  pack --out DIR --tenant N --namespace N --run ID [--generated-at logical:N|unix_millis:N]\n"
 	"       [--security AUTHORITY[,dev_permissive]] [--anchor-policy FILE]\n"
 	"       [--manifest-name NAME] [--with-verification] SRC\n"
-	"  export [--store URI] [--manifest NAME] RUNPACK_DIR...\n"
+	"  export [--store URI] [--manifest NAME] [--no-read-back] RUNPACK_DIR...\n"
 	"  fetch [--store URI] STORAGE_URI DEST\n"
 	"  ls [--store URI] [--tenant N] [--namespace N]\n"
+	"  store check [--store URI]\n"
 	"  jcs [--rfc8785] [FILE|-]\n"
 	"  sandbox --print\n"
 	"\n"
 	"Common options: --config FILE (default " RP_DEFAULT_CONFIG "), --help, --version.\n"
-	"Store URI: file:///ABSOLUTE/PATH; default $RPVAULT_STORE, then [store] uri in the\n"
-	"configuration, then $XDG_DATA_HOME/rpvault/store.\n"
+	"Store URI: file:///ABSOLUTE/PATH or s3://BUCKET[/PREFIX]; default $RPVAULT_STORE,\n"
+	"then [store] uri in the configuration, then $XDG_DATA_HOME/rpvault/store.\n"
+	"S3 options (verify --store, export, fetch, ls, store check): --endpoint URL,\n"
+	"--region R, --path-style, --allow-http, --ca-file F, --credentials-file F.\n"
 	"Exit status: 0 pass/success, 1 verification failed or content refused,\n"
 	"2 usage error, 3 could not run (I/O, sandbox, resources).\n";
 
@@ -51,7 +58,12 @@ struct ctx {
 	int config_required;
 	const char *store_flag;
 	char store_dir[RP_MAX_PATH_TOTAL + 1];
-	char store_uri[RP_MAX_PATH_TOTAL + 16];
+	char store_uri[RP_MAX_PATH_TOTAL + 128];
+	rp_s3_flags s3flags;
+	int s3flags_given;
+	int is_s3;
+	rp_s3_settings *s3set; /* heap, when is_s3 */
+	rp_s3 *s3;             /* the client, opened by resolve_store */
 };
 
 static int finish(rp_code code, const rp_err *err)
@@ -95,6 +107,44 @@ static int copy_str(char *dst, size_t dstsz, const char *src)
 	return 0;
 }
 
+/* An object store: settings and credentials resolved, the client opened
+ * (no network yet). The credentials are wiped from this stack frame by
+ * rp_s3_open, and the client's copy is registered to be wiped in every
+ * confined child. */
+static int resolve_s3(struct ctx *c, const char *uri, rp_err *err)
+{
+	rp_s3_creds creds;
+	c->s3set = calloc(1, sizeof *c->s3set);
+	if (c->s3set == NULL)
+		return rp_err_set(err, RP_E_NOMEM, "out of memory");
+	if (rp_s3_resolve(uri, &c->s3flags, &c->cfg, c->s3set, &creds, err) != 0)
+		return -1;
+	if (rp_s3_open(&c->s3, c->s3set, &creds, err) != 0)
+		return -1;
+	void *secret;
+	size_t secret_len;
+	rp_s3_secret_span(c->s3, &secret, &secret_len);
+	if (privsep_forget_in_child(secret, secret_len) != 0)
+		return rp_err_set(err, RP_E_INTERNAL, "cannot register the credentials for wiping");
+	c->is_s3 = 1;
+	(void)snprintf(c->store_uri, sizeof c->store_uri, "%s", c->s3set->uri);
+	return 0;
+}
+
+static void close_store(struct ctx *c)
+{
+	if (c->s3 != NULL) {
+		void *secret;
+		size_t secret_len;
+		rp_s3_secret_span(c->s3, &secret, &secret_len);
+		privsep_unforget(secret);
+		rp_s3_close(c->s3);
+		c->s3 = NULL;
+	}
+	free(c->s3set);
+	c->s3set = NULL;
+}
+
 /* Store resolution: --store, $RPVAULT_STORE, config, XDG default. */
 static int resolve_store(struct ctx *c, rp_err *err)
 {
@@ -115,10 +165,14 @@ static int resolve_store(struct ctx *c, rp_err *err)
 			return rp_err_set(err, RP_E_USAGE, "no store configured and neither XDG_DATA_HOME nor HOME is set");
 		uri = def;
 	}
-	if (strncmp(uri, "s3://", 5) == 0)
-		return rp_err_set(err, RP_E_USAGE, "store %s: the S3 backend is not available in this build", uri);
+	if (rp_s3_uri_is_s3(uri))
+		return resolve_s3(c, uri, err);
+	if (c->s3flags_given)
+		return rp_err_set(err, RP_E_USAGE, "S3 options (--endpoint, --region, ...) apply to s3:// stores only, not %s",
+				  uri);
 	if (strncmp(uri, "file:///", 8) != 0)
-		return rp_err_set(err, RP_E_USAGE, "store URI must be file:///ABSOLUTE/PATH, got '%s'", uri);
+		return rp_err_set(err, RP_E_USAGE, "store URI must be file:///ABSOLUTE/PATH or s3://BUCKET[/PREFIX], got '%s'",
+				  uri);
 	const char *path = uri + 7;
 	size_t n = strlen(path);
 	while (n > 1 && path[n - 1] == '/')
@@ -136,7 +190,7 @@ static int storage_prefix(const struct ctx *c, const char *uri, char *prefix, rp
 {
 	const char *rest = uri;
 	size_t sl = strlen(c->store_uri);
-	if (strncmp(uri, "file://", 7) == 0) {
+	if (strncmp(uri, "file://", 7) == 0 || strncmp(uri, "s3://", 5) == 0) {
 		if (strncmp(uri, c->store_uri, sl) != 0 || uri[sl] != '/')
 			return rp_err_set(err, RP_E_USAGE, "%s is not inside the store %s", uri, c->store_uri);
 		rest = uri + sl + 1;
@@ -149,8 +203,11 @@ static int storage_prefix(const struct ctx *c, const char *uri, char *prefix, rp
 		prefix[n] = '/';
 		prefix[n + 1] = '\0';
 	}
-	if (rp_key_prefix_check(prefix, err) != 0)
-		return rp_err_wrap(err, "storage URI %s", uri);
+	if (rp_key_prefix_check(prefix, err) != 0) {
+		rp_err_wrap(err, "storage URI %s", uri);
+		err->code = RP_E_USAGE; /* the user typed it: a usage error, not content */
+		return -1;
+	}
 	return 0;
 }
 
@@ -166,6 +223,18 @@ static rp_code run_bound(const struct ctx *c, const rp_job *job, rp_fsio *fs, in
 	rp_code code;
 	if (bind_rc != 0) {
 		code = err->code;
+	} else if (c->is_s3) {
+		/* The store (and, from the store, IN) are keys in the bucket;
+		 * the local roots stay on the file system. */
+		rp_s3io x;
+		if (rp_s3io_init(&x, fs, c->s3, c->s3set, err) != 0 ||
+		    ((job->flags & RP_JOB_F_FROM_STORE) && rp_s3io_bind_in(&x, job->store_prefix, err) != 0)) {
+			code = err->code;
+		} else {
+			rp_io io = rp_s3io_io(&x);
+			code = broker_run_job(job, &io, user_of(c), last, err);
+		}
+		rp_s3io_free(&x);
 	} else {
 		rp_io io = rp_fsio_io(fs);
 		code = broker_run_job(job, &io, user_of(c), last, err);
@@ -175,7 +244,8 @@ static rp_code run_bound(const struct ctx *c, const rp_job *job, rp_fsio *fs, in
 }
 
 enum { O_CONFIG = 1000, O_STORE, O_FORMAT, O_MANIFEST, O_OUT, O_TENANT, O_NAMESPACE, O_RUN, O_GENAT,
-       O_SECURITY, O_ANCHOR, O_MNAME, O_WITHVER, O_RFC, O_PRINT, O_HELP };
+       O_SECURITY, O_ANCHOR, O_MNAME, O_WITHVER, O_RFC, O_PRINT, O_HELP, O_ENDPOINT, O_REGION, O_PATHSTYLE,
+       O_ALLOWHTTP, O_CAFILE, O_CREDFILE, O_NOREADBACK };
 
 static const struct option long_opts[] = {
 	{"config", required_argument, NULL, O_CONFIG},
@@ -194,12 +264,19 @@ static const struct option long_opts[] = {
 	{"rfc8785", no_argument, NULL, O_RFC},
 	{"print", no_argument, NULL, O_PRINT},
 	{"help", no_argument, NULL, O_HELP},
+	{"endpoint", required_argument, NULL, O_ENDPOINT},
+	{"region", required_argument, NULL, O_REGION},
+	{"path-style", no_argument, NULL, O_PATHSTYLE},
+	{"allow-http", no_argument, NULL, O_ALLOWHTTP},
+	{"ca-file", required_argument, NULL, O_CAFILE},
+	{"credentials-file", required_argument, NULL, O_CREDFILE},
+	{"no-read-back", no_argument, NULL, O_NOREADBACK},
 	{NULL, 0, NULL, 0},
 };
 
 struct opts {
 	const char *format, *manifest, *out, *tenant, *ns, *run, *genat, *security, *anchor, *mname;
-	int withver, rfc, print;
+	int withver, rfc, print, no_read_back;
 };
 
 /* Options allowed per command, as a string of O_* codes minus 1000. */
@@ -216,8 +293,11 @@ static int parse_opts(int argc, char **argv, struct ctx *c, struct opts *o, cons
 			fputs(usage_text, stdout);
 			exit(0);
 		}
-		if (ch != O_CONFIG && strchr(allowed, (char)('a' + (ch - 1000))) == NULL)
+		int s3opt = ch >= O_ENDPOINT && ch <= O_CREDFILE;
+		if (ch != O_CONFIG && strchr(allowed, s3opt ? '*' : (char)('a' + (ch - 1000))) == NULL)
 			return usage_error("option '%s' does not apply to this command", argv[optind - 1]);
+		if (s3opt)
+			c->s3flags_given = 1;
 		switch (ch) {
 		case O_CONFIG: c->config_path = optarg; c->config_required = 1; break;
 		case O_STORE: c->store_flag = optarg; break;
@@ -234,6 +314,13 @@ static int parse_opts(int argc, char **argv, struct ctx *c, struct opts *o, cons
 		case O_WITHVER: o->withver = 1; break;
 		case O_RFC: o->rfc = 1; break;
 		case O_PRINT: o->print = 1; break;
+		case O_ENDPOINT: c->s3flags.endpoint = optarg; break;
+		case O_REGION: c->s3flags.region = optarg; break;
+		case O_PATHSTYLE: c->s3flags.path_style = 1; break;
+		case O_ALLOWHTTP: c->s3flags.allow_http = 1; break;
+		case O_CAFILE: c->s3flags.ca_file = optarg; break;
+		case O_CREDFILE: c->s3flags.credentials_file = optarg; break;
+		case O_NOREADBACK: o->no_read_back = 1; break;
 		default: return usage_error("unexpected option '%s'", argv[optind - 1]);
 		}
 	}
@@ -275,7 +362,7 @@ static int parse_format(const char *f, rp_job *job)
 static int cmd_verify(int argc, char **argv, struct ctx *c)
 {
 	struct opts o;
-	const char allowed[] = {A(O_FORMAT), A(O_MANIFEST), A(O_STORE), 0};
+	const char allowed[] = {A(O_FORMAT), A(O_MANIFEST), A(O_STORE), '*', 0};
 	if (parse_opts(argc, argv, c, &o, allowed) != 0)
 		return 2;
 	if (argc - optind != 1)
@@ -301,15 +388,24 @@ static int cmd_verify(int argc, char **argv, struct ctx *c)
 	}
 	if (c->store_flag != NULL) {
 		if (resolve_store(c, &err) != 0 || storage_prefix(c, path, job.store_prefix, &err) != 0) {
-			code = RP_E_USAGE;
+			code = err.code;
 			goto out;
 		}
 		job.flags |= RP_JOB_F_FROM_STORE;
+		if (c->is_s3) {
+			job.flags |= RP_JOB_F_S3;
+			(void)snprintf(job.store_uri, sizeof job.store_uri, "%s", c->store_uri);
+			return finish(run_bound(c, &job, &fs, 0, 1, &err), &err);
+		}
 		if (rp_fsio_bind_store(&fs, c->store_dir, 0, &err) != 0 ||
 		    rp_fsio_bind_in_stored(&fs, job.store_prefix, &err) != 0) {
 			code = err.code;
 			goto out;
 		}
+	} else if (c->s3flags_given) {
+		rp_err_set(&err, RP_E_USAGE, "S3 options apply to verify --store only");
+		code = RP_E_USAGE;
+		goto out;
 	} else {
 		/* PATH may name the manifest file itself: its directory is the
 		 * runpack root (a bare name means the current directory). */
@@ -438,7 +534,7 @@ static int cmd_pack(int argc, char **argv, struct ctx *c)
 static int cmd_export(int argc, char **argv, struct ctx *c)
 {
 	struct opts o;
-	const char allowed[] = {A(O_STORE), A(O_MANIFEST), 0};
+	const char allowed[] = {A(O_STORE), A(O_MANIFEST), A(O_NOREADBACK), '*', 0};
 	if (parse_opts(argc, argv, c, &o, allowed) != 0)
 		return 2;
 	if (argc - optind < 1)
@@ -446,13 +542,17 @@ static int cmd_export(int argc, char **argv, struct ctx *c)
 	rp_err err;
 	rp_err_clear(&err);
 	if (resolve_store(c, &err) != 0)
-		return finish(RP_E_USAGE, &err);
+		return finish(err.code, &err);
 	int worst = 0;
 	for (int i = optind; i < argc; i++) {
 		rp_job job;
 		rp_fsio fs;
 		memset(&job, 0, sizeof job);
 		job.kind = RP_JOB_EXPORT;
+		if (o.no_read_back)
+			job.flags |= RP_JOB_F_NO_READ_BACK;
+		if (c->is_s3)
+			job.flags |= RP_JOB_F_S3;
 		(void)snprintf(job.store_uri, sizeof job.store_uri, "%s", c->store_uri);
 		rp_fsio_init(&fs);
 		rp_code code;
@@ -463,7 +563,7 @@ static int cmd_export(int argc, char **argv, struct ctx *c)
 			if (o.manifest != NULL)
 				job.flags |= RP_JOB_F_MANIFEST_EXPLICIT;
 			int bind = rp_fsio_bind_in(&fs, argv[i], &err) != 0 ||
-				   rp_fsio_bind_store(&fs, c->store_dir, 1, &err) != 0;
+				   (!c->is_s3 && rp_fsio_bind_store(&fs, c->store_dir, 1, &err) != 0);
 			code = run_bound(c, &job, &fs, bind, i == argc - 1, &err);
 		}
 		if (code != RP_OK)
@@ -479,7 +579,7 @@ static int cmd_export(int argc, char **argv, struct ctx *c)
 static int cmd_fetch(int argc, char **argv, struct ctx *c)
 {
 	struct opts o;
-	const char allowed[] = {A(O_STORE), A(O_MANIFEST), 0};
+	const char allowed[] = {A(O_STORE), A(O_MANIFEST), '*', 0};
 	if (parse_opts(argc, argv, c, &o, allowed) != 0)
 		return 2;
 	if (argc - optind != 2)
@@ -491,16 +591,18 @@ static int cmd_fetch(int argc, char **argv, struct ctx *c)
 	rp_err_clear(&err);
 	job.kind = RP_JOB_FETCH;
 	if (resolve_store(c, &err) != 0 || storage_prefix(c, argv[optind], job.store_prefix, &err) != 0)
-		return finish(RP_E_USAGE, &err);
+		return finish(err.code, &err);
 	if (o.manifest != NULL) {
 		if (set_manifest_name(&job, o.manifest, &err) != 0)
 			return finish(RP_E_USAGE, &err);
 		job.flags |= RP_JOB_F_MANIFEST_EXPLICIT;
 	}
 	job.flags |= RP_JOB_F_FROM_STORE;
+	if (c->is_s3)
+		job.flags |= RP_JOB_F_S3;
 	rp_fsio_init(&fs);
-	int bind = rp_fsio_bind_store(&fs, c->store_dir, 0, &err) != 0 ||
-		   rp_fsio_bind_in_stored(&fs, job.store_prefix, &err) != 0 ||
+	int bind = (!c->is_s3 && (rp_fsio_bind_store(&fs, c->store_dir, 0, &err) != 0 ||
+				  rp_fsio_bind_in_stored(&fs, job.store_prefix, &err) != 0)) ||
 		   rp_fsio_bind_out(&fs, argv[optind + 1], &err) != 0;
 	return finish(run_bound(c, &job, &fs, bind, 1, &err), &err);
 }
@@ -508,7 +610,7 @@ static int cmd_fetch(int argc, char **argv, struct ctx *c)
 static int cmd_ls(int argc, char **argv, struct ctx *c)
 {
 	struct opts o;
-	const char allowed[] = {A(O_STORE), A(O_TENANT), A(O_NAMESPACE), 0};
+	const char allowed[] = {A(O_STORE), A(O_TENANT), A(O_NAMESPACE), '*', 0};
 	if (parse_opts(argc, argv, c, &o, allowed) != 0)
 		return 2;
 	if (argc != optind)
@@ -530,14 +632,53 @@ static int cmd_ls(int argc, char **argv, struct ctx *c)
 		job.flags |= RP_JOB_F_NAMESPACE_FILTER;
 	}
 	if (resolve_store(c, &err) != 0)
-		return finish(RP_E_USAGE, &err);
+		return finish(err.code, &err);
 	(void)snprintf(job.store_uri, sizeof job.store_uri, "%s", c->store_uri);
 	rp_fsio_init(&fs);
+	if (c->is_s3) {
+		job.flags |= RP_JOB_F_S3;
+		return finish(run_bound(c, &job, &fs, 0, 1, &err), &err);
+	}
 	if (rp_fsio_bind_store(&fs, c->store_dir, 0, &err) != 0 && err.code == RP_E_NOTFOUND) {
 		rp_fsio_close(&fs);
 		return 0; /* no store yet: nothing stored */
 	}
 	return finish(run_bound(c, &job, &fs, err.code != RP_OK, 1, &err), &err);
+}
+
+/* `store check`: what the broker knows (settings, never secrets), then
+ * what the store says (asked and parsed by the child). */
+static int cmd_store(int argc, char **argv, struct ctx *c)
+{
+	struct opts o;
+	const char allowed[] = {A(O_STORE), '*', 0};
+	if (argc < 2 || strcmp(argv[1], "check") != 0)
+		return usage_error("%s", "usage: rpvault store check [--store URI] [S3 options]");
+	if (parse_opts(argc - 1, argv + 1, c, &o, allowed) != 0)
+		return 2;
+	if (argc - 1 != optind)
+		return usage_error("%s", "store check takes no positional arguments");
+	rp_job job;
+	rp_err err;
+	rp_fsio fs;
+	memset(&job, 0, sizeof job);
+	rp_err_clear(&err);
+	if (resolve_store(c, &err) != 0)
+		return finish(err.code == RP_OK ? RP_E_USAGE : err.code, &err);
+	if (!c->is_s3) {
+		rp_err_set(&err, RP_E_USAGE, "store check needs an object store (s3://BUCKET[/PREFIX]), got %s",
+			   c->store_uri);
+		return finish(RP_E_USAGE, &err);
+	}
+	const rp_s3_settings *st = c->s3set;
+	printf("store: %s\nendpoint: %s (%s)\nregion: %s\ncredentials: %s\n", st->uri, st->endpoint,
+	       st->path_style ? "path-style" : "virtual-hosted-style", st->region, st->credentials_source);
+	fflush(stdout);
+	job.kind = RP_JOB_STORE_CHECK;
+	job.flags |= RP_JOB_F_S3;
+	(void)snprintf(job.store_uri, sizeof job.store_uri, "%s", c->store_uri);
+	rp_fsio_init(&fs);
+	return finish(run_bound(c, &job, &fs, 0, 1, &err), &err);
 }
 
 static int cmd_jcs(int argc, char **argv, struct ctx *c)
@@ -582,6 +723,8 @@ int main(int argc, char **argv)
 	memset(&c, 0, sizeof c);
 	rp_config_init(&c.cfg);
 	c.config_path = RP_DEFAULT_CONFIG;
+	c.s3flags.path_style = -1;
+	c.s3flags.allow_http = -1;
 	if (argc < 2)
 		return usage_error("%s", "missing COMMAND");
 	const char *cmd = argv[1];
@@ -597,9 +740,13 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **, struct ctx *);
 	} cmds[] = {{"verify", cmd_verify}, {"pack", cmd_pack}, {"export", cmd_export}, {"fetch", cmd_fetch},
-		    {"ls", cmd_ls},         {"jcs", cmd_jcs},   {"sandbox", cmd_sandbox}};
+		    {"ls", cmd_ls},         {"jcs", cmd_jcs},   {"sandbox", cmd_sandbox}, {"store", cmd_store}};
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		if (strcmp(cmd, cmds[i].name) == 0)
-			return cmds[i].fn(argc - 1, argv + 1, &c);
+		if (strcmp(cmd, cmds[i].name) == 0) {
+			int rc = cmds[i].fn(argc - 1, argv + 1, &c);
+			fflush(stdout);
+			close_store(&c);
+			return rc;
+		}
 	return usage_error("unknown command '%s'", cmd);
 }

@@ -5,12 +5,29 @@
  * the [store] section of rpvault.conf and the AWS environment conventions
  * into one rp_s3_settings (public, printable) and one rp_s3_creds (secret).
  * Precedence, per setting: flag > environment > configuration file >
- * default. Credentials: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+
- * AWS_SESSION_TOKEN) from the environment, else the credentials file
- * (flag --credentials-file, then [store] credentials_file, then
- * $AWS_SHARED_CREDENTIALS_FILE, then ~/.aws/credentials; profile
- * $AWS_PROFILE or "default"), which must be a regular file owned by the
- * caller with no group or other permission bits (mode 0600 or 0400).
+ * default:
+ *   endpoint     --endpoint, AWS_ENDPOINT_URL, [store] endpoint,
+ *                https://s3.<region>.amazonaws.com
+ *   region       --region, AWS_REGION (else AWS_DEFAULT_REGION),
+ *                [store] region, us-east-1
+ *   path_style   --path-style, RPVAULT_S3_PATH_STYLE, [store] path_style, false
+ *   allow_http   --allow-http, RPVAULT_S3_ALLOW_HTTP, [store] allow_http, false
+ *   ca_file      --ca-file, AWS_CA_BUNDLE, [store] ca_file, the system CAs
+ * (the two RPVAULT_S3_* booleans take true/false/1/0; an empty variable
+ * counts as unset, as in the AWS SDKs).
+ * Credentials, first match wins: the file given by --credentials-file (an
+ * explicit choice beats the environment); AWS_ACCESS_KEY_ID +
+ * AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN) from the environment (one
+ * without the other is an error); the file named by
+ * $AWS_SHARED_CREDENTIALS_FILE, else [store] credentials_file, else
+ * $HOME/.aws/credentials. Profile $AWS_PROFILE or "default". The file
+ * (AWS INI format, <= 64 KiB) is opened O_NOFOLLOW and must be a regular
+ * file owned by the effective uid with no group or other permission bits
+ * (mode 0600 or 0400).
+ * Tuning for tests and benchmarks (environment only, decimal):
+ *   RPVAULT_S3_PARALLEL (1..64, default 16), RPVAULT_S3_MAX_ATTEMPTS
+ *   (1..20, default 5), RPVAULT_S3_CONNECT_MS (100..600000, default 5000),
+ *   RPVAULT_S3_DEADLINE_MS (100..3600000, default 120000).
  *
  * Why: Decision Gate's rules (spec §11.3 prefix normalisation, §11.6:
  * http:// only with allow_http) must hold whichever way a setting arrives,
@@ -35,6 +52,7 @@
 #define RP_S3_DEFAULT_PARALLEL 16
 #define RP_S3_MAX_PARALLEL 64
 #define RP_S3_DEFAULT_ATTEMPTS 5
+#define RP_S3_MAX_ATTEMPTS 20
 #define RP_S3_DEFAULT_CONNECT_MS 5000
 #define RP_S3_DEFAULT_DEADLINE_MS 120000 /* one request, all attempts */
 
@@ -78,7 +96,12 @@ typedef struct rp_s3_creds {
 /* 1 if uri starts with "s3://". */
 int rp_s3_uri_is_s3(const char *uri);
 
-/* Resolves everything for store URI `uri`. Errors are RP_E_USAGE with a
+/* Resolves everything for store URI `uri` (flags and cfg may be NULL:
+ * nothing given). The URI is "s3://BUCKET" or "s3://BUCKET/PREFIX"; the
+ * prefix goes through rp_key_normalize_root (Decision Gate's
+ * normalize_prefix); '?', '#', '@' and control characters are refused.
+ * Virtual-hosted style (the default) needs a DNS-compatible bucket and an
+ * endpoint that is a host name, not an IP address. Errors are RP_E_USAGE with a
  * message naming the setting and where it came from ("--endpoint",
  * "AWS_ENDPOINT_URL", "rpvault.conf [store] endpoint", "credentials file
  * /root/.aws/credentials: mode 0644, must not be readable by group or

@@ -69,6 +69,10 @@ int rp_s3_open(rp_s3 **out, const rp_s3_settings *set, rp_s3_creds *creds, rp_er
 /* Wipes the credentials, frees everything. NULL is fine. */
 void rp_s3_close(rp_s3 *s);
 
+/* The bytes of s that hold secret material (the signing context), so the
+ * broker can have them wiped in every forked child (privsep.h). */
+void rp_s3_secret_span(rp_s3 *s, void **p, size_t *n);
+
 /* Each operation returns 0 on a 2xx answer, else -1 with err set:
  *   404                       RP_E_NOTFOUND  "<op> <key>: not found"
  *   other HTTP status         RP_E_STORE     "<op> <key>: HTTP <status>"

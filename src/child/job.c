@@ -26,6 +26,8 @@
 #include "jcs.h"
 #include "manifest.h"
 #include "report.h"
+#include "s3list.h"
+#include "s3xml.h"
 #include "verify.h"
 
 static const struct {
@@ -298,19 +300,34 @@ static int verify_or_report(const rp_io *io, rp_root root, const rp_manifest *m,
 	return rc;
 }
 
+/* Copies every listed file once, in one batch when the backend can run
+ * them in parallel (object stores), else one by one. */
 static int copy_listed(const rp_io *io, rp_root from, rp_root to, const rp_manifest *m, rp_err *err)
 {
+	const char **paths = calloc(m->n_files + 1, sizeof *paths);
+	size_t n = 0;
+	if (paths == NULL)
+		return rp_err_set(err, RP_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < m->n_files; i++) {
 		const rp_file_hash *f = &m->files[i];
 		int dup = 0;
 		for (size_t j = 0; j < i && !dup; j++)
 			dup = f->path.len == m->files[j].path.len && memcmp(f->path.s, m->files[j].path.s, f->path.len) == 0;
-		if (dup)
-			continue;
-		if (io->ops->copy(io->self, from, to, f->path.s, RP_MAX_ARTIFACT_BYTES, err) != 0)
-			return rp_err_wrap(err, "copying %s", f->path.s);
+		if (!dup)
+			paths[n++] = f->path.s;
 	}
-	return 0;
+	int rc = 0;
+	if (io->ops->copy_many != NULL && n > 0) {
+		rc = io->ops->copy_many(io->self, from, to, paths, n, RP_MAX_ARTIFACT_BYTES, err);
+		if (rc != 0)
+			rp_err_wrap(err, "copying the artifacts");
+	} else {
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			if (io->ops->copy(io->self, from, to, paths[i], RP_MAX_ARTIFACT_BYTES, err) != 0)
+				rc = rp_err_wrap(err, "copying %s", paths[i]);
+	}
+	free(paths);
+	return rc;
 }
 
 static int print_uri(const rp_io *io, const rp_job *job, const char *prefix, rp_err *err)
@@ -331,6 +348,7 @@ static rp_code job_export(const rp_job *job, const rp_io *io, rp_err *err)
 	const char *name;
 	char prefix[RP_KEY_PREFIX_MAX + 1];
 	rp_code code = RP_OK;
+	int read_back = !(job->flags & RP_JOB_F_NO_READ_BACK);
 	rp_buf_init(&bytes, (size_t)RP_MAX_ARTIFACT_BYTES);
 	rp_buf_init(&stored, (size_t)RP_MAX_ARTIFACT_BYTES);
 	if (load_manifest(io, RP_ROOT_IN, job, &bytes, &m, &name, err) != 0)
@@ -368,11 +386,24 @@ static rp_code job_export(const rp_job *job, const rp_io *io, rp_err *err)
 	}
 	if (copy_listed(io, RP_ROOT_IN, RP_ROOT_STORE, &m, err) != 0)
 		goto bad;
-	/* The copy is what will be trusted later: verify it, not the source. */
-	if (verify_or_report(io, RP_ROOT_STORE, &m, prefix, "stored copy", err) != 0)
+	/* The copy is what will be trusted later: verify it, not the source,
+	 * before the manifest makes it complete. */
+	if (read_back && verify_or_report(io, RP_ROOT_STORE, &m, prefix, "stored copy", err) != 0)
 		goto bad;
 	if (io->ops->write(io->self, RP_ROOT_STORE, name, bytes.data, bytes.len, err) != 0)
 		goto bad;
+	if (read_back) {
+		rp_buf_reset(&stored);
+		if (rp_io_slurp(io, RP_ROOT_STORE, name, RP_MAX_ARTIFACT_BYTES, &stored, err) != 0) {
+			rp_err_wrap(err, "reading back the stored manifest %s", name);
+			goto bad;
+		}
+		if (stored.len != bytes.len || memcmp(stored.data, bytes.data, bytes.len) != 0) {
+			rp_err_set(err, RP_E_VERIFY, "the stored manifest %s/%s%s reads back different bytes",
+				   job->store_uri, prefix, name);
+			goto bad;
+		}
+	}
 	if (print_uri(io, job, prefix, err) != 0)
 		goto bad;
 	goto out;
@@ -446,9 +477,98 @@ static int ls_entry(void *ctx, const rp_list_entry *e, rp_err *err)
 static rp_code job_ls(const rp_job *job, const rp_io *io, rp_err *err)
 {
 	struct ls_ctx c = {job, io, 0};
+	if (job->flags & RP_JOB_F_S3) {
+		char root[RP_MAX_PATH_TOTAL + 2];
+		if (rp_s3_root_prefix_of(job->store_uri, root, sizeof root, err) != 0 ||
+		    rp_s3_list_runpacks(io, root, ls_entry, &c, err) != 0)
+			return fail(err);
+		return RP_OK;
+	}
 	if (io->ops->list(io->self, ls_entry, &c, err) != 0)
 		return fail(err);
 	return RP_OK;
+}
+
+static int collect_sink(void *ctx, const uint8_t *p, size_t n, rp_err *err)
+{
+	return rp_buf_append(ctx, p, n, err);
+}
+
+/* Asks the store for a bucket sub-resource; the XML is parsed here. */
+static int bucket_xml(const rp_io *io, rp_bucket_info what, rp_buf *body, rp_err *err)
+{
+	rp_buf_reset(body);
+	if (io->ops->bucket_info == NULL)
+		return rp_err_set(err, RP_E_USAGE, "store check needs an object store (s3://)");
+	return io->ops->bucket_info(io->self, what, collect_sink, body, err);
+}
+
+static rp_code job_store_check(const rp_job *job, const rp_io *io, rp_err *err)
+{
+	rp_buf body, out;
+	rp_code code = RP_OK;
+	char *mem = malloc(RP_MAX_STORE_PAGE_BYTES + 1);
+	rp_buf_init(&body, RP_MAX_STORE_PAGE_BYTES);
+	rp_buf_init(&out, 4096);
+	if (mem == NULL) {
+		rp_err_set(err, RP_E_NOMEM, "out of memory");
+		goto bad;
+	}
+	rp_s3xml_arena arena;
+	rp_s3xml_versioning v;
+	rp_s3xml_object_lock lock;
+	/* A signed request on the bucket proves the credentials and the
+	 * bucket at once (403 and 404 NoSuchBucket fail here). */
+	if (bucket_xml(io, RP_BUCKET_VERSIONING, &body, err) != 0)
+		goto bad;
+	rp_s3xml_arena_init(&arena, mem, RP_MAX_STORE_PAGE_BYTES + 1);
+	if (rp_s3xml_parse_versioning(body.data != NULL ? body.data : (const uint8_t *)"", body.len, &arena, &v,
+				      err) != 0) {
+		rp_err_wrap(err, "store check: versioning answer of %s", job->store_uri);
+		goto bad;
+	}
+	memset(&lock, 0, sizeof lock);
+	rp_err lerr;
+	rp_err_clear(&lerr);
+	if (bucket_xml(io, RP_BUCKET_OBJECT_LOCK, &body, &lerr) != 0) {
+		if (lerr.code != RP_E_NOTFOUND) {
+			*err = lerr;
+			goto bad;
+		}
+	} else {
+		rp_s3xml_arena_init(&arena, mem, RP_MAX_STORE_PAGE_BYTES + 1);
+		if (rp_s3xml_parse_object_lock(body.data != NULL ? body.data : (const uint8_t *)"", body.len,
+					       &arena, &lock, err) != 0) {
+			rp_err_wrap(err, "store check: object lock answer of %s", job->store_uri);
+			goto bad;
+		}
+	}
+	const char *vs = v == RP_S3XML_VERSIONING_ENABLED     ? "enabled"
+			 : v == RP_S3XML_VERSIONING_SUSPENDED ? "suspended"
+							      : "not enabled";
+	if (rp_buf_printf(&out, err, "bucket: reachable, credentials accepted\nversioning: %s\n", vs) != 0)
+		goto bad;
+	int rc;
+	if (!lock.enabled)
+		rc = rp_buf_printf(&out, err, "object lock: not enabled\n");
+	else if (lock.mode == RP_S3XML_LOCK_NONE)
+		rc = rp_buf_printf(&out, err, "object lock: enabled, no default retention\n");
+	else
+		rc = rp_buf_printf(&out, err, "object lock: enabled, default retention %s %u %s\n",
+				   lock.mode == RP_S3XML_LOCK_COMPLIANCE ? "COMPLIANCE" : "GOVERNANCE",
+				   (unsigned)(lock.days != 0 ? lock.days : lock.years),
+				   lock.days != 0 ? (lock.days == 1 ? "day" : "days")
+						  : (lock.years == 1 ? "year" : "years"));
+	if (rc != 0 || emit(io, 1, &out, err) != 0)
+		goto bad;
+	goto out;
+bad:
+	code = fail(err);
+out:
+	rp_buf_free(&body);
+	rp_buf_free(&out);
+	free(mem);
+	return code;
 }
 
 static rp_code job_jcs(const rp_job *job, const rp_io *io, rp_err *err)
@@ -476,6 +596,7 @@ rp_code child_job_main(const rp_job *job, const rp_io *io, rp_err *err)
 	case RP_JOB_FETCH: return job_fetch(job, io, err);
 	case RP_JOB_LS: return job_ls(job, io, err);
 	case RP_JOB_JCS: return job_jcs(job, io, err);
+	case RP_JOB_STORE_CHECK: return job_store_check(job, io, err);
 	case RP_JOB_SELFTEST_SYSCALL: break;
 	}
 	rp_err_set(err, RP_E_PROTO, "job kind %u is not runnable", job->kind);

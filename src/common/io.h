@@ -39,6 +39,21 @@ typedef struct rp_list_entry {
 } rp_list_entry;
 typedef int (*rp_list_fn)(void *ctx, const rp_list_entry *e, rp_err *err);
 
+/* Bucket-level facts an object store can report (store check). */
+typedef enum rp_bucket_info {
+	RP_BUCKET_VERSIONING = 1,  /* GET ?versioning */
+	RP_BUCKET_OBJECT_LOCK = 2  /* GET ?object-lock */
+} rp_bucket_info;
+
+/* The object store's own answer to a failed request, for the confined
+ * child to parse (the broker never parses response bodies). */
+typedef struct rp_store_detail {
+	unsigned status;     /* HTTP status */
+	const char *what;    /* "GET s3://bucket/key", printable */
+	const uint8_t *body; /* the error body as received (may be empty) */
+	size_t body_len;
+} rp_store_detail;
+
 typedef struct rp_io_ops {
 	/* Streams the regular file root/path to fn. A file larger than max is
 	 * refused before any byte is delivered with RP_E_TOO_LARGE and the
@@ -65,6 +80,21 @@ typedef struct rp_io_ops {
 	int (*list)(void *self, rp_list_fn fn, void *fnctx, rp_err *err);
 	/* Writes bytes to the user's stdout (fd 1) or stderr (fd 2). */
 	int (*output)(void *self, int fd, const uint8_t *p, size_t n, rp_err *err);
+
+	/* The operations below are optional (NULL when a backend has none). */
+
+	/* copy() for n paths at once; a backend may run them in parallel.
+	 * Fails with the error of the lowest-index path that failed. */
+	int (*copy_many)(void *self, rp_root from, rp_root to, const char *const *paths, size_t n,
+			 uint64_t max, rp_err *err);
+	/* Object stores: one raw ListObjectsV2 page of the store's root prefix
+	 * (token "" for the first page), streamed to fn, at most 1 MiB. */
+	int (*list_page)(void *self, const char *token, rp_sink_fn fn, void *fnctx, rp_err *err);
+	/* Object stores: the raw XML of a bucket sub-resource. */
+	int (*bucket_info)(void *self, rp_bucket_info what, rp_sink_fn fn, void *fnctx, rp_err *err);
+	/* After a failed operation: 1 and *out filled when the failure was an
+	 * object store's HTTP answer, else 0. Valid until the next operation. */
+	int (*store_detail)(void *self, rp_store_detail *out);
 } rp_io_ops;
 
 typedef struct rp_io {

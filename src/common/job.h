@@ -24,6 +24,7 @@ typedef enum rp_job_kind {
 	RP_JOB_FETCH = 4,  /* copy a stored runpack (IN) to OUT, verify OUT, commit */
 	RP_JOB_LS = 5,     /* list the store */
 	RP_JOB_JCS = 6,    /* canonicalize RP_ROOT_FILE to stdout */
+	RP_JOB_STORE_CHECK = 7, /* report what an object store says about its bucket */
 	RP_JOB_SELFTEST_SYSCALL = 100 /* test builds only: make a forbidden call */
 } rp_job_kind;
 
@@ -47,6 +48,8 @@ typedef enum rp_ts_kind {
 #define RP_JOB_F_FROM_STORE (1u << 6)        /* verify: IN is a stored runpack at store_prefix */
 #define RP_JOB_F_TENANT_FILTER (1u << 7)     /* ls: only tenant `tenant` */
 #define RP_JOB_F_NAMESPACE_FILTER (1u << 8)  /* ls: only namespace `namespace_id` */
+#define RP_JOB_F_NO_READ_BACK (1u << 9)      /* export: skip verifying the stored copy */
+#define RP_JOB_F_S3 (1u << 10)               /* the store is an object store (store_uri s3://) */
 
 typedef struct rp_job {
 	uint32_t kind;   /* rp_job_kind */

@@ -25,5 +25,7 @@
 #define RP_MAX_LIST_ENTRIES 100000
 /* Size of a configuration file. */
 #define RP_MAX_CONFIG_BYTES (64 * 1024)
+/* One object-store listing page or bucket sub-resource body. */
+#define RP_MAX_STORE_PAGE_BYTES (1024u * 1024u)
 
 #endif

@@ -315,7 +315,7 @@ osd op num shards = 2
 osd op num threads per shard = 1
 [client.rgw.a]
 admin socket = $RUN/\$name.asok
-rgw frontends = beast endpoint=127.0.0.1:$S3_PORT
+rgw frontends = beast endpoint=127.0.0.1:$S3_PORT tcp_nodelay=1
 rgw data = $D/rgw.a
 rgw thread pool size = 64
 rgw init timeout = 60

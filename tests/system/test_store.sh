@@ -108,8 +108,11 @@ run "$RPVAULT" verify --store "$U" "$U/tenant/1/../../etc/"
 expect "a storage URI with traversal is a usage error" 2
 run "$RPVAULT" verify --store "$U" "$U/$KEY../"
 expect "a malformed key is a usage error" 2
-run "$RPVAULT" export --store "s3://bucket" "$GOLD"
-expect "s3 store is reported as unavailable" 2 "S3 backend"
+run env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SHARED_CREDENTIALS_FILE -u AWS_PROFILE HOME="$T" \
+	"$RPVAULT" export --store "s3://bucket" "$GOLD"
+expect "an s3 store without credentials is a usage error" 2 "credentials"
+run "$RPVAULT" export --store "$U" --endpoint http://127.0.0.1:1 "$GOLD"
+expect "S3 options with a file store are a usage error" 2 "apply to s3:// stores only"
 run "$RPVAULT" export --store "file:relative" "$GOLD"
 expect "a relative file store URI is a usage error" 2 "file:///ABSOLUTE/PATH"
 

@@ -167,6 +167,75 @@ static void test_value_length_limits(void **state)
 	free(v);
 }
 
+static void test_store_s3_keys(void **state)
+{
+	(void)state;
+	rp_config c;
+	rp_err err;
+	/* nothing set: strings empty, booleans "unset" (-1), not false */
+	assert_int_equal(parse(&c, "[store]\nuri = s3://b\n", &err), 0);
+	assert_string_equal(c.store_endpoint, "");
+	assert_string_equal(c.store_region, "");
+	assert_string_equal(c.store_ca_file, "");
+	assert_string_equal(c.store_credentials_file, "");
+	assert_int_equal(c.store_path_style, -1);
+	assert_int_equal(c.store_allow_http, -1);
+	const char *text = "[store]\n"
+			   "uri = s3://my-bucket/dg/runpacks\n"
+			   "endpoint = http://127.0.0.1:7480\n"
+			   "region = eu-west-1\n"
+			   "path_style = true\n"
+			   "allow_http = false\n"
+			   "ca_file = /etc/ssl/private-ca.pem\n"
+			   "credentials_file = /etc/rpvault/s3-credentials\n";
+	if (parse(&c, text, &err) != 0)
+		fail_msg("rejected: %s", err.msg);
+	assert_string_equal(c.store_uri, "s3://my-bucket/dg/runpacks");
+	assert_string_equal(c.store_endpoint, "http://127.0.0.1:7480");
+	assert_string_equal(c.store_region, "eu-west-1");
+	assert_int_equal(c.store_path_style, 1);
+	assert_int_equal(c.store_allow_http, 0);
+	assert_string_equal(c.store_ca_file, "/etc/ssl/private-ca.pem");
+	assert_string_equal(c.store_credentials_file, "/etc/rpvault/s3-credentials");
+	/* the other way round, and the last value wins */
+	assert_int_equal(parse(&c, "[store]\npath_style = true\npath_style = false\nallow_http = true\n", &err), 0);
+	assert_int_equal(c.store_path_style, 0);
+	assert_int_equal(c.store_allow_http, 1);
+}
+
+static void test_store_s3_keys_refused(void **state)
+{
+	(void)state;
+	/* booleans are exactly true or false */
+	expect_error("[store]\npath_style = yes\n", "test.conf:2: value of store.path_style must be true or false");
+	expect_error("[store]\n\nallow_http = TRUE\n", "test.conf:3: value of store.allow_http must be true or false");
+	expect_error("[store]\nallow_http = 1\n", "test.conf:2: value of store.allow_http must be true or false");
+	expect_error("[store]\nallow_http =\n", "test.conf:2: value of store.allow_http must be true or false");
+	/* the S3 keys belong to [store] only */
+	expect_error("[sandbox]\nendpoint = https://x\n", "test.conf:2: unknown key 'endpoint' in section [sandbox]");
+	expect_error("region = us-east-1\n", "test.conf:1: unknown key 'region' in section [(none)]");
+	/* secrets are not configuration: only the credentials file's name is */
+	expect_error("[store]\naws_secret_access_key = x\n",
+		     "test.conf:2: unknown key 'aws_secret_access_key' in section [store]");
+	expect_error("[store]\nendpoint = http://a\x01\n", "test.conf:2: value of store.endpoint contains a control character");
+	/* lengths */
+	char text[8192];
+	char *v = repeat('r', RP_CONFIG_REGION_MAX + 1);
+	snprintf(text, sizeof text, "[store]\nregion = %s\n", v);
+	expect_error(text, "test.conf:2: value of store.region is too long (max 63 bytes)");
+	free(v);
+	v = repeat('e', RP_CONFIG_ENDPOINT_MAX + 1);
+	snprintf(text, sizeof text, "[store]\nendpoint = %s\n", v);
+	expect_error(text, "test.conf:2: value of store.endpoint is too long (max 512 bytes)");
+	free(v);
+	v = repeat('f', RP_MAX_PATH_TOTAL + 1);
+	snprintf(text, sizeof text, "[store]\ncredentials_file = %s\n", v);
+	expect_error(text, "test.conf:2: value of store.credentials_file is too long (max 4096 bytes)");
+	snprintf(text, sizeof text, "[store]\nca_file = %s\n", v);
+	expect_error(text, "test.conf:2: value of store.ca_file is too long (max 4096 bytes)");
+	free(v);
+}
+
 /* ---- rp_config_parse: refused files ------------------------------------- */
 
 static void test_unknown_section(void **state)
@@ -375,6 +444,8 @@ int main(void)
 		cmocka_unit_test(test_valid_file),
 		cmocka_unit_test(test_valid_variants),
 		cmocka_unit_test(test_value_length_limits),
+		cmocka_unit_test(test_store_s3_keys),
+		cmocka_unit_test(test_store_s3_keys_refused),
 		cmocka_unit_test(test_unknown_section),
 		cmocka_unit_test(test_malformed_section),
 		cmocka_unit_test(test_unknown_key),

@@ -132,7 +132,7 @@ static void test_state_table(void **state)
 	}
 	char exp[128];
 	rp_proto_expected(RP_PS_READ, RP_SIDE_BROKER, exp, sizeof exp);
-	assert_string_equal(exp, "DATA, END or ERR");
+	assert_string_equal(exp, "DATA, END, ERR or STORE_ERR");
 	rp_proto_expected(RP_PS_READ, RP_SIDE_CHILD, exp, sizeof exp);
 	assert_string_equal(exp, "nothing");
 }

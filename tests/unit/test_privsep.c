@@ -1530,6 +1530,34 @@ static void s_list_twice(rawbuf *r)
 	rawbuf_frame(r, RP_MSG_LIST_REQ, 2, NULL, 0);
 }
 
+/* COPY_MANY: from, to, max, count, then NUL-terminated paths (raw). */
+static void req_copy_many(rawbuf *r, uint32_t seq, uint32_t from, uint32_t to, uint32_t count,
+			  const void *paths, size_t n)
+{
+	rawbuf_hdr(r, RP_MSG_COPY_MANY, (uint32_t)(RP_PL_COPY_MANY + n), seq);
+	rawbuf_u32(r, from);
+	rawbuf_u32(r, to);
+	rawbuf_u64(r, 1024);
+	rawbuf_u32(r, count);
+	rawbuf_bytes(r, paths, n);
+}
+static void s_many_count(rawbuf *r) { req_copy_many(r, 1, RP_ROOT_IN, RP_ROOT_OUT, 3, "a.json\0b.json\0", 14); }
+static void s_many_trailing(rawbuf *r) { req_copy_many(r, 1, RP_ROOT_IN, RP_ROOT_OUT, 1, "a.json\0zz", 9); }
+static void s_many_path(rawbuf *r) { req_copy_many(r, 1, RP_ROOT_IN, RP_ROOT_OUT, 2, "a.json\0../x\0", 12); }
+static void s_many_pair(rawbuf *r) { req_copy_many(r, 1, RP_ROOT_IN, RP_ROOT_STORE, 1, "a.json\0", 7); }
+static void s_many_zero(rawbuf *r) { req_copy_many(r, 1, RP_ROOT_IN, RP_ROOT_OUT, 0, "a.json\0", 7); }
+static void s_page_token(rawbuf *r) { rawbuf_frame(r, RP_MSG_LIST_PAGE_REQ, 1, "to ken", 6); }
+static void s_page_verify(rawbuf *r) { rawbuf_frame(r, RP_MSG_LIST_PAGE_REQ, 1, NULL, 0); }
+static void s_bucket_what(rawbuf *r) { rawbuf_frame_u32(r, RP_MSG_BUCKET_REQ, 1, 9, NULL, 0); }
+static void s_bucket_export(rawbuf *r) { rawbuf_frame_u32(r, RP_MSG_BUCKET_REQ, 1, 1, NULL, 0); }
+static void s_store_err_child(rawbuf *r)
+{
+	rawbuf_hdr(r, RP_MSG_STORE_ERR, 12, 1);
+	rawbuf_u32(r, RP_E_STORE);
+	rawbuf_u32(r, 403);
+	rawbuf_u32(r, 0);
+}
+
 static void test_broker_rejects_fake_child(void **state)
 {
 	(void)state;
@@ -1581,6 +1609,16 @@ static void test_broker_rejects_fake_child(void **state)
 		{ "output-fd", RP_JOB_VERIFY, s_output_fd, "OUTPUT.fd 3 is neither 1 nor 2" },
 		{ "commit-verify", RP_JOB_VERIFY, s_commit_verify, "(job verify): COMMIT is not allowed" },
 		{ "list-twice", RP_JOB_LS, s_list_twice, "LIST_REQ sent twice" },
+		{ "many-count", RP_JOB_FETCH, s_many_count, "COPY_MANY: path 2 is not NUL-terminated" },
+		{ "many-trailing", RP_JOB_FETCH, s_many_trailing, "COPY_MANY: 2 bytes after the last path" },
+		{ "many-path", RP_JOB_FETCH, s_many_path, "COPY_MANY.path '../x': artifact path escapes runpack root" },
+		{ "many-pair", RP_JOB_FETCH, s_many_pair, "COPY_MANY IN -> STORE is not allowed" },
+		{ "many-zero", RP_JOB_FETCH, s_many_zero, "COPY_MANY.count 0 outside [1, 1024]" },
+		{ "page-token", RP_JOB_LS, s_page_token, "LIST_PAGE_REQ.token byte 2 is not printable ASCII" },
+		{ "page-verify", RP_JOB_VERIFY, s_page_verify, "(job verify): LIST_PAGE_REQ is not allowed" },
+		{ "bucket-what", RP_JOB_STORE_CHECK, s_bucket_what, "BUCKET_REQ.what 9 is unknown" },
+		{ "bucket-export", RP_JOB_EXPORT, s_bucket_export, "(job export): BUCKET_REQ is not allowed" },
+		{ "store-err-from-child", RP_JOB_VERIFY, s_store_err_child, "STORE_ERR out of order in state idle" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		memio *m = memio_new();
@@ -1734,7 +1772,7 @@ static void test_child_io_rejects_fake_broker(void **state)
 	script_job(&r);
 	rawbuf_frame(&r, RP_MSG_OK, 2, NULL, 0);
 	child_io_expect("out-of-order", &r, 0, 0,
-			"OK out of order in state read (broker may send DATA, END or ERR)");
+			"OK out of order in state read (broker may send DATA, END, ERR or STORE_ERR)");
 	rawbuf_free(&r);
 
 	script_job(&r);
@@ -1754,6 +1792,23 @@ static void test_child_io_rejects_fake_broker(void **state)
 	script_job(&r);
 	rawbuf_frame_u32(&r, RP_MSG_ERR, 2, 0, "x", 1);
 	child_io_expect("err-code", &r, 0, 0, "ERR frame from broker carries invalid code 0");
+	rawbuf_free(&r);
+
+	script_job(&r);
+	rawbuf_hdr(&r, RP_MSG_STORE_ERR, 14, 2);
+	rawbuf_u32(&r, RP_E_STORE);
+	rawbuf_u32(&r, 403);
+	rawbuf_u32(&r, 5); /* what length beyond the payload */
+	rawbuf_bytes(&r, "ab", 2);
+	child_io_expect("store-err-what", &r, 0, 0, "malformed STORE_ERR frame from broker (code 16, status 403, what 5 bytes)");
+	rawbuf_free(&r);
+
+	script_job(&r);
+	rawbuf_hdr(&r, RP_MSG_STORE_ERR, 12, 2);
+	rawbuf_u32(&r, RP_E_STORE);
+	rawbuf_u32(&r, 42);
+	rawbuf_u32(&r, 0);
+	child_io_expect("store-err-status", &r, 0, 0, "malformed STORE_ERR frame from broker (code 16, status 42");
 	rawbuf_free(&r);
 
 	script_job(&r);

@@ -1,0 +1,900 @@
+/*
+ * s3http.c - the broker's S3 transport over libcurl (see s3http.h).
+ *
+ * What: every operation becomes one or more "ops" driven by a single loop
+ * over one CURLM multi handle. The loop starts an op's attempt when a
+ * transfer slot is free and the op's retry time has come, signs it with
+ * rp_sigv4_sign at that moment (fresh x-amz-date), and on completion
+ * either finishes the op or schedules its next attempt at now + backoff.
+ * Waiting for a retry is just a time in the op, so one item backing off
+ * never blocks the others of a batch (curl_multi_poll sleeps until the
+ * earliest of "a socket is ready", "curl's own timer" and "the next retry
+ * is due").
+ *
+ * Why: parallel PUTs over kept-alive connections are what makes an export
+ * of hundreds of artifacts fast; bounded attempts, a total deadline per
+ * request, a low-speed abort and byte caps keep a broken or hostile store
+ * from hanging or bloating the broker.
+ *
+ * Security posture: BROKER code. The credentials live only in the sigv4
+ * context (wiped by rp_s3_close) and, for the session token, in the header
+ * list of a running request (wiped before it is freed). TLS verification
+ * is libcurl's default (on) and never turned off; only http/https, no
+ * redirects, no .netrc, no cookies. Response headers are parsed with fixed
+ * bounds (s3http_internal.h); bodies are never parsed here: success bodies
+ * go back as bytes under a cap, error bodies are kept (capped) for the
+ * confined child. Nothing is printed; messages carry keys escaped by
+ * rp_printable and libcurl's reason, never a secret or a signature.
+ */
+#include "s3http.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include <bearssl.h>
+#include <curl/curl.h>
+
+#include "../common/path.h"
+#include "../common/sha256.h"
+#include "s3http_internal.h"
+
+#define QUERY_MAX (32 * 1024)          /* an encoded query: a 4 KiB token x 3, plus the rest */
+#define EPATH_MAX (3 * RP_SIGV4_PATH_MAX) /* every byte as %XX */
+#define DISCARD_MAX (1024u * 1024u)    /* body bytes we read and drop before giving up */
+#define SHOWN_MAX 512                  /* an escaped key in a message */
+
+/* ---- pure pieces (s3http_internal.h) ------------------------------------------------ */
+
+int rp_s3_curl_retryable(int curl_code)
+{
+	switch ((CURLcode)curl_code) {
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SSL_CONNECT_ERROR: /* a reset during the handshake */
+	case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_AGAIN:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int rp_s3_status_retryable(long status)
+{
+	return status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+unsigned rp_s3_backoff_cap_ms(unsigned failures)
+{
+	unsigned cap = RP_S3_BACKOFF_BASE_MS;
+	for (unsigned i = 1; i < failures && cap < RP_S3_BACKOFF_MAX_MS; i++)
+		cap *= 2;
+	return cap < RP_S3_BACKOFF_MAX_MS ? cap : RP_S3_BACKOFF_MAX_MS;
+}
+
+unsigned rp_s3_backoff_ms(unsigned failures, uint32_t rnd)
+{
+	return (unsigned)(rnd % (rp_s3_backoff_cap_ms(failures) + 1u));
+}
+
+void rp_s3_base64(const uint8_t *in, size_t n, char *out)
+{
+	static const char T[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0;
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)in[i + 1] << 8;
+		if (i + 2 < n)
+			v |= in[i + 2];
+		out[o++] = T[(v >> 18) & 63];
+		out[o++] = T[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? T[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < n ? T[v & 63] : '=';
+	}
+	out[o] = '\0';
+}
+
+int rp_s3_etag_matches(const char *etag, const uint8_t md5[16])
+{
+	char want[2 + 32 + 1];
+	want[0] = '"';
+	rp_hex_encode(md5, 16, want + 1);
+	want[33] = '"';
+	want[34] = '\0';
+	return strcmp(etag, want) == 0;
+}
+
+/* Case-insensitive "Name:" at the start of a header line; *v gets the
+ * trimmed value. */
+static int header_is(const char *line, size_t n, const char *name, const char **v, size_t *vn)
+{
+	size_t nl = strlen(name);
+	if (n <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+		return 0;
+	const char *s = line + nl + 1;
+	size_t len = n - nl - 1;
+	while (len > 0 && (*s == ' ' || *s == '\t'))
+		s++, len--;
+	while (len > 0 && (s[len - 1] == '\r' || s[len - 1] == '\n' || s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	*v = s;
+	*vn = len;
+	return 1;
+}
+
+static int printable_ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+static int copy_header(char *dst, size_t cap, const char *v, size_t vn, const char *name, rp_err *err)
+{
+	if (vn >= cap)
+		return rp_err_set(err, RP_E_STORE, "the store answered a %s header longer than %zu bytes", name, cap - 1);
+	if (!printable_ascii(v, vn))
+		return rp_err_set(err, RP_E_STORE, "the store answered a %s header with non-printable bytes", name);
+	memcpy(dst, v, vn);
+	dst[vn] = '\0';
+	return 0;
+}
+
+int rp_s3_header_line(rp_s3_hdr *h, rp_s3_resp *resp, const char *line, size_t n, rp_err *err)
+{
+	const char *v;
+	size_t vn;
+	if (n >= 5 && memcmp(line, "HTTP/", 5) == 0) {
+		/* "HTTP/1.1 200 OK": a new response; forget the last one's headers */
+		size_t i = 5;
+		while (i < n && line[i] != ' ')
+			i++;
+		long st = 0;
+		size_t d = 0;
+		while (i + 1 + d < n && d < 3 && line[i + 1 + d] >= '0' && line[i + 1 + d] <= '9')
+			st = st * 10 + (line[i + 1 + d] - '0'), d++;
+		if (d != 3) {
+			h->bad = 1;
+			return rp_err_set(err, RP_E_STORE, "the store answered a malformed status line");
+		}
+		h->status = st;
+		resp->status = st;
+		resp->etag[0] = '\0';
+		resp->version_id[0] = '\0';
+		resp->has_length = 0;
+		resp->length = 0;
+		return 0;
+	}
+	int rc = 0;
+	if (header_is(line, n, "Content-Length", &v, &vn)) {
+		uint64_t x = 0;
+		int ok = vn >= 1 && vn <= 20;
+		for (size_t i = 0; ok && i < vn; i++) {
+			ok = v[i] >= '0' && v[i] <= '9' && x <= (UINT64_MAX - (uint64_t)(v[i] - '0')) / 10;
+			if (ok)
+				x = x * 10 + (uint64_t)(v[i] - '0');
+		}
+		if (!ok)
+			rc = rp_err_set(err, RP_E_STORE, "the store answered a malformed Content-Length");
+		else
+			resp->has_length = 1, resp->length = x;
+	} else if (header_is(line, n, "ETag", &v, &vn)) {
+		rc = copy_header(resp->etag, sizeof resp->etag, v, vn, "ETag", err);
+	} else if (header_is(line, n, "x-amz-version-id", &v, &vn)) {
+		rc = copy_header(resp->version_id, sizeof resp->version_id, v, vn, "x-amz-version-id", err);
+	}
+	if (rc != 0)
+		h->bad = 1;
+	return rc;
+}
+
+int rp_s3_target(const rp_s3_settings *set, const char *key, char *host, char *path, size_t *path_len,
+		 rp_err *err)
+{
+	const char *eh = set->endpoint + (strncmp(set->endpoint, "https://", 8) == 0 ? 8 : 7);
+	size_t kl = key != NULL ? strnlen(key, RP_MAX_PATH_TOTAL + 1) : 0;
+	if (key != NULL && (kl == 0 || kl > RP_MAX_PATH_TOTAL))
+		return rp_err_set(err, RP_E_PATH, "object key is empty or longer than %d bytes", RP_MAX_PATH_TOTAL);
+	int n;
+	if (set->path_style) {
+		n = snprintf(host, RP_SIGV4_HOST_MAX + 1, "%s", eh);
+		if (n >= 0 && (size_t)n <= RP_SIGV4_HOST_MAX)
+			n = key != NULL ? snprintf(path, RP_SIGV4_PATH_MAX + 1, "/%s/%s", set->bucket, key)
+					: snprintf(path, RP_SIGV4_PATH_MAX + 1, "/%s", set->bucket);
+	} else {
+		n = snprintf(host, RP_SIGV4_HOST_MAX + 1, "%s.%s", set->bucket, eh);
+		if (n >= 0 && (size_t)n <= RP_SIGV4_HOST_MAX)
+			n = snprintf(path, RP_SIGV4_PATH_MAX + 1, "/%s", key != NULL ? key : "");
+	}
+	if (n < 0 || (size_t)n > RP_SIGV4_PATH_MAX || strlen(host) >= RP_SIGV4_HOST_MAX)
+		return rp_err_set(err, RP_E_LIMIT, "request host or path too long");
+	*path_len = (size_t)n;
+	return 0;
+}
+
+/* ---- the client ------------------------------------------------------------------------ */
+
+enum op_kind { OP_GET, OP_HEAD, OP_PUT, OP_BUCKET };
+enum op_state { OP_WAITING, OP_RUNNING, OP_DONE };
+
+/* One logical request and its retries. */
+typedef struct op {
+	enum op_kind kind;
+	const char *key; /* NULL for a bucket request */
+	const rp_sigv4_param *params;
+	size_t n_params;
+	const uint8_t *data; /* PUT body */
+	size_t len;
+	uint8_t md5[16];
+	char md5_b64[25];
+	char sha_hex[RP_SHA256_HEX_LEN + 1];
+	rp_buf *out; /* GET body */
+	uint64_t max;
+	rp_s3_resp *resp;
+	rp_err *err;
+	enum op_state state;
+	int failed;
+	uint64_t t0;      /* first attempt, ms (monotonic) */
+	uint64_t next_at; /* earliest start of the next attempt */
+} op;
+
+/* One transfer in flight. */
+typedef struct slot {
+	CURL *easy;
+	struct curl_slist *hdrs;
+	op *op;          /* NULL: free */
+	rp_s3_hdr hdr;
+	size_t up_off;   /* PUT: bytes handed to libcurl */
+	uint64_t discarded;
+	uint64_t seen;   /* GET: bytes when the cap was hit */
+	int too_large;
+	int body_cut;    /* an error body longer than DISCARD_MAX: aborted, status kept */
+	rp_err cb_err;   /* a failure inside a callback (malformed header, memory) */
+	int cb_failed;
+	char errbuf[CURL_ERROR_SIZE];
+} slot;
+
+struct rp_s3 {
+	CURLM *multi;
+	rp_sigv4_ctx sig;
+	rp_s3_settings set;
+	slot *slots;
+	unsigned n_slots;
+	const char *scheme; /* "https://" or "http://" */
+	rp_s3_resp scratch; /* for callers that pass resp == NULL */
+	char epath[EPATH_MAX + 1];
+	char query[QUERY_MAX + 1];
+	char url[8 + RP_SIGV4_HOST_MAX + EPATH_MAX + 1 + QUERY_MAX + 1];
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint32_t jitter(void)
+{
+	uint32_t r;
+	if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+		r = UINT32_MAX / 2; /* no entropy: the middle of the window, still bounded */
+	return r;
+}
+
+static const char *show(const char *key, char *out, size_t cap)
+{
+	return rp_printable(key, strlen(key), out, cap);
+}
+
+const char *rp_s3_show_key(const rp_s3 *s, const char *key, char *out, size_t outsz)
+{
+	char k[SHOWN_MAX];
+	(void)snprintf(out, outsz, "s3://%s/%s", s != NULL ? s->set.bucket : "?",
+		       key != NULL ? show(key, k, sizeof k) : "");
+	return out;
+}
+
+static const char *op_method(const op *o)
+{
+	return o->kind == OP_HEAD ? "HEAD" : o->kind == OP_PUT ? "PUT" : "GET";
+}
+
+/* "<key>" or "?versioning on bucket B": what a message says the op was on. */
+static const char *op_what(const rp_s3 *s, const op *o, char *out, size_t cap)
+{
+	if (o->key != NULL)
+		return show(o->key, out, cap);
+	char sub[128];
+	const char *k = o->n_params > 0 && o->params[0].key != NULL ? o->params[0].key : "";
+	(void)snprintf(out, cap, "?%s on bucket %s", rp_printable(k, strlen(k), sub, sizeof sub), s->set.bucket);
+	return out;
+}
+
+/* ---- libcurl callbacks --------------------------------------------------------------------- */
+
+static size_t on_header(char *data, size_t size, size_t nitems, void *ud)
+{
+	slot *sl = ud;
+	op *o = sl->op;
+	size_t n = size * nitems;
+	if (rp_s3_header_line(&sl->hdr, o->resp, data, n, &sl->cb_err) != 0) {
+		sl->cb_failed = 1;
+		return 0; /* aborts the transfer */
+	}
+	/* Refuse an oversized object before a byte of its body arrives. */
+	if ((o->kind == OP_GET || o->kind == OP_BUCKET) && sl->hdr.status >= 200 && sl->hdr.status < 300 &&
+	    o->resp->has_length && o->resp->length > o->max) {
+		sl->too_large = 1;
+		sl->seen = o->resp->length;
+		return 0;
+	}
+	return n;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+	slot *sl = ud;
+	op *o = sl->op;
+	rp_s3_resp *r = o->resp;
+	size_t n = size * nmemb;
+	if (sl->hdr.status < 200 || sl->hdr.status >= 300) {
+		/* an error body: keep the start for the child, drop a bounded rest */
+		size_t keep = RP_S3_ERR_BODY_MAX - r->err_body_len;
+		if (keep > n)
+			keep = n;
+		memcpy(r->err_body + r->err_body_len, data, keep);
+		r->err_body_len += keep;
+		sl->discarded += n - keep;
+		if (sl->discarded > DISCARD_MAX) {
+			sl->body_cut = 1;
+			return 0;
+		}
+		return n;
+	}
+	if (o->out == NULL) { /* PUT: S3 sends no body on success; drop a bounded one */
+		sl->discarded += n;
+		return sl->discarded > DISCARD_MAX ? 0 : n;
+	}
+	if (n > o->max - o->out->len) {
+		sl->too_large = 1;
+		sl->seen = (uint64_t)o->out->len + n;
+		return 0;
+	}
+	if (o->out->len == 0 && r->has_length && r->length > 0 &&
+	    rp_buf_reserve(o->out, (size_t)r->length, &sl->cb_err) != 0) {
+		sl->cb_failed = 1;
+		return 0;
+	}
+	if (rp_buf_append(o->out, data, n, &sl->cb_err) != 0) {
+		sl->cb_failed = 1;
+		return 0;
+	}
+	return n;
+}
+
+static size_t on_read(char *buf, size_t size, size_t nitems, void *ud)
+{
+	slot *sl = ud;
+	size_t n = size * nitems, left = sl->op->len - sl->up_off;
+	if (n > left)
+		n = left;
+	if (n > 0)
+		memcpy(buf, sl->op->data + sl->up_off, n);
+	sl->up_off += n;
+	return n;
+}
+
+/* libcurl rewinds the body when it resends on a fresh connection (a kept-
+ * alive one the server had closed). */
+static int on_seek(void *ud, curl_off_t offset, int origin)
+{
+	slot *sl = ud;
+	if (origin != SEEK_SET || offset < 0 || (uint64_t)offset > sl->op->len)
+		return CURL_SEEKFUNC_FAIL;
+	sl->up_off = (size_t)offset;
+	return CURL_SEEKFUNC_OK;
+}
+
+/* ---- one attempt ------------------------------------------------------------------------------ */
+
+static void hdrs_free(struct curl_slist **l)
+{
+	for (struct curl_slist *p = *l; p != NULL; p = p->next)
+		explicit_bzero(p->data, strlen(p->data)); /* the session token is one of them */
+	curl_slist_free_all(*l);
+	*l = NULL;
+}
+
+static int hdr_add(struct curl_slist **l, const char *name, const char *value, rp_err *err)
+{
+	char line[RP_SIGV4_TOKEN_MAX + 64];
+	int n = snprintf(line, sizeof line, "%s: %s", name, value);
+	struct curl_slist *nl = NULL;
+	if (n > 0 && (size_t)n < sizeof line)
+		nl = curl_slist_append(*l, line);
+	explicit_bzero(line, sizeof line);
+	if (nl == NULL)
+		return rp_err_set(err, RP_E_NOMEM, "cannot build request headers");
+	*l = nl;
+	return 0;
+}
+
+/* Signs the request and builds URL and headers into s and sl. */
+static int prepare(rp_s3 *s, slot *sl, op *o, rp_err *err)
+{
+	char host[RP_SIGV4_HOST_MAX + 1], path[RP_SIGV4_PATH_MAX + 1], date[RP_SIGV4_DATE_LEN + 1];
+	size_t path_len, elen, qlen;
+	rp_sigv4_result sig;
+	rp_sigv4_header extra[2] = { { "content-md5", o->md5_b64 }, { "content-type", "application/json" } };
+	if (rp_s3_target(&s->set, o->key, host, path, &path_len, err) != 0 ||
+	    rp_sigv4_encode_path(path, path_len, s->epath, sizeof s->epath, &elen, err) != 0 ||
+	    rp_sigv4_canonical_query(o->params, o->n_params, s->query, sizeof s->query, &qlen, err) != 0 ||
+	    rp_sigv4_amz_date(time(NULL), date, err) != 0)
+		return -1;
+	int n = snprintf(s->url, sizeof s->url, "%s%s%s%s%s", s->scheme, host, s->epath, qlen > 0 ? "?" : "",
+			 s->query);
+	if (n < 0 || (size_t)n >= sizeof s->url)
+		return rp_err_set(err, RP_E_LIMIT, "request URL too long");
+	rp_sigv4_request req = { op_method(o), host, path, path_len, o->params, o->n_params,
+				 o->kind == OP_PUT ? extra : NULL, o->kind == OP_PUT ? 2u : 0u,
+				 o->kind == OP_PUT ? o->sha_hex : NULL, date };
+	if (rp_sigv4_sign(&s->sig, &req, &sig, err) != 0)
+		return -1;
+	const char *tok = rp_sigv4_token(&s->sig);
+	int rc = hdr_add(&sl->hdrs, "Host", host, err) != 0 || hdr_add(&sl->hdrs, "x-amz-date", date, err) != 0 ||
+		 hdr_add(&sl->hdrs, "x-amz-content-sha256", sig.content_sha256, err) != 0 ||
+		 hdr_add(&sl->hdrs, "Authorization", sig.authorization, err) != 0 ||
+		 (tok != NULL && hdr_add(&sl->hdrs, "x-amz-security-token", tok, err) != 0) ||
+		 (o->kind == OP_PUT && (hdr_add(&sl->hdrs, "Content-MD5", o->md5_b64, err) != 0 ||
+					hdr_add(&sl->hdrs, "Content-Type", "application/json", err) != 0));
+	explicit_bzero(&sig, sizeof sig);
+	if (rc != 0)
+		return -1;
+	/* "Name:" with no value removes a header libcurl would add:
+	 * Expect: 100-continue costs a round trip per PUT. */
+	struct curl_slist *nl = curl_slist_append(sl->hdrs, "Expect:");
+	if (nl == NULL)
+		return rp_err_set(err, RP_E_NOMEM, "cannot build request headers");
+	sl->hdrs = nl;
+	return 0;
+}
+
+#define SETOPT(h, o, v) (curl_easy_setopt((h), (o), (v)) != CURLE_OK)
+
+static int configure(rp_s3 *s, slot *sl, op *o, long timeout_ms, rp_err *err)
+{
+	CURL *h = sl->easy;
+	long connect_ms = (long)s->set.connect_ms < timeout_ms ? (long)s->set.connect_ms : timeout_ms;
+	curl_easy_reset(h); /* keeps the connection cache, DNS cache and TLS sessions */
+	int bad = SETOPT(h, CURLOPT_URL, s->url) || SETOPT(h, CURLOPT_HTTPHEADER, sl->hdrs) ||
+		  SETOPT(h, CURLOPT_PROTOCOLS_STR, s->set.allow_http ? "http,https" : "https") ||
+		  SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L) || SETOPT(h, CURLOPT_NOSIGNAL, 1L) ||
+		  SETOPT(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) ||
+		  SETOPT(h, CURLOPT_TCP_NODELAY, 1L) || SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L) ||
+		  SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms) || SETOPT(h, CURLOPT_TIMEOUT_MS, timeout_ms) ||
+		  SETOPT(h, CURLOPT_LOW_SPEED_LIMIT, RP_S3_LOW_SPEED_BYTES) ||
+		  SETOPT(h, CURLOPT_LOW_SPEED_TIME, RP_S3_LOW_SPEED_SECONDS) ||
+		  SETOPT(h, CURLOPT_ERRORBUFFER, sl->errbuf) || SETOPT(h, CURLOPT_PRIVATE, (void *)sl) ||
+		  SETOPT(h, CURLOPT_HEADERFUNCTION, on_header) || SETOPT(h, CURLOPT_HEADERDATA, (void *)sl) ||
+		  SETOPT(h, CURLOPT_WRITEFUNCTION, on_body) || SETOPT(h, CURLOPT_WRITEDATA, (void *)sl);
+	if (!bad && s->set.ca_file[0] != '\0')
+		bad = SETOPT(h, CURLOPT_CAINFO, s->set.ca_file);
+	if (!bad && o->kind == OP_HEAD)
+		bad = SETOPT(h, CURLOPT_NOBODY, 1L);
+	if (!bad && o->kind == OP_PUT)
+		bad = SETOPT(h, CURLOPT_UPLOAD, 1L) || SETOPT(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)o->len) ||
+		      SETOPT(h, CURLOPT_READFUNCTION, on_read) || SETOPT(h, CURLOPT_READDATA, (void *)sl) ||
+		      SETOPT(h, CURLOPT_SEEKFUNCTION, on_seek) || SETOPT(h, CURLOPT_SEEKDATA, (void *)sl);
+	if (bad)
+		return rp_err_set(err, RP_E_IO, "libcurl refused an option (built without http/https?)");
+	return 0;
+}
+
+/* Starts the next attempt of o on the free slot sl. -1: o failed for good
+ * (err set) without a transfer. */
+static int start(rp_s3 *s, slot *sl, op *o, uint64_t now)
+{
+	if (o->resp->attempts == 0)
+		o->t0 = now;
+	uint64_t spent = now - o->t0;
+	o->resp->status = 0;
+	o->resp->etag[0] = '\0';
+	o->resp->version_id[0] = '\0';
+	o->resp->has_length = 0;
+	o->resp->length = 0;
+	o->resp->err_body_len = 0;
+	if (o->out != NULL)
+		rp_buf_reset(o->out);
+	memset(&sl->hdr, 0, sizeof sl->hdr);
+	sl->op = o;
+	sl->up_off = 0;
+	sl->discarded = 0;
+	sl->seen = 0;
+	sl->too_large = 0;
+	sl->body_cut = 0;
+	sl->cb_failed = 0;
+	sl->errbuf[0] = '\0';
+	rp_err_clear(&sl->cb_err);
+	long timeout = spent < s->set.deadline_ms ? (long)(s->set.deadline_ms - spent) : 1L;
+	if (prepare(s, sl, o, o->err) != 0 || configure(s, sl, o, timeout, o->err) != 0) {
+		hdrs_free(&sl->hdrs);
+		sl->op = NULL;
+		return -1;
+	}
+	if (curl_multi_add_handle(s->multi, sl->easy) != CURLM_OK) {
+		hdrs_free(&sl->hdrs);
+		sl->op = NULL;
+		return rp_err_set(o->err, RP_E_IO, "libcurl could not start a transfer");
+	}
+	o->resp->attempts++; /* a request that never left is not an attempt */
+	o->state = OP_RUNNING;
+	return 0;
+}
+
+/* What a finished attempt means for its op. retry: worth another one;
+ * returns -1 with o->err set for a failure, 0 for success. */
+static int judge(rp_s3 *s, slot *sl, op *o, CURLcode cc, int *retry)
+{
+	char k[SHOWN_MAX], reason[CURL_ERROR_SIZE + 8];
+	rp_s3_resp *r = o->resp;
+	const char *m = op_method(o), *what = op_what(s, o, k, sizeof k);
+	*retry = 0;
+	if (sl->too_large)
+		return rp_err_set(o->err, RP_E_TOO_LARGE, "artifact too large: %s (%llu > %llu)", what,
+				  (unsigned long long)sl->seen, (unsigned long long)o->max);
+	if (sl->cb_failed)
+		return rp_err_set(o->err, sl->cb_err.code, "%s %s: %s", m, what, sl->cb_err.msg);
+	if (cc != CURLE_OK && !sl->body_cut) {
+		const char *why = sl->errbuf[0] != '\0' ? sl->errbuf : curl_easy_strerror(cc);
+		*retry = rp_s3_curl_retryable((int)cc);
+		return rp_err_set(o->err, RP_E_IO, "%s %s: %s (after %u attempt%s)", m, what,
+				  rp_printable(why, strlen(why), reason, sizeof reason), r->attempts,
+				  r->attempts == 1 ? "" : "s");
+	}
+	long st = sl->hdr.status;
+	r->status = st;
+	if (st >= 200 && st < 300) {
+		if (o->kind == OP_PUT && !rp_s3_etag_matches(r->etag, o->md5)) {
+			char e[2 * RP_S3_ETAG_MAX];
+			return rp_err_set(o->err, RP_E_STORE,
+					  "PUT %s: the store answered ETag %s, expected the MD5 of the bytes sent", what,
+					  r->etag[0] != '\0' ? rp_printable(r->etag, strlen(r->etag), e, sizeof e) : "(none)");
+		}
+		return 0;
+	}
+	if (st == 404)
+		return rp_err_set(o->err, RP_E_NOTFOUND, "%s %s: not found", m, what);
+	*retry = rp_s3_status_retryable(st);
+	if (r->attempts > 1)
+		return rp_err_set(o->err, RP_E_STORE, "%s %s: HTTP %ld (after %u attempts)", m, what, st, r->attempts);
+	return rp_err_set(o->err, RP_E_STORE, "%s %s: HTTP %ld", m, what, st);
+}
+
+/* A transfer ended: free the slot, then finish the op or schedule its
+ * next attempt. Returns 1 when the op is done. */
+static int finish(rp_s3 *s, slot *sl, CURLcode cc, uint64_t now)
+{
+	op *o = sl->op;
+	int retry = 0;
+	(void)curl_multi_remove_handle(s->multi, sl->easy);
+	int rc = judge(s, sl, o, cc, &retry);
+	hdrs_free(&sl->hdrs);
+	sl->op = NULL;
+	if (rc == 0) {
+		rp_err_clear(o->err);
+		o->state = OP_DONE;
+		return 1;
+	}
+	if (retry && o->resp->attempts < s->set.max_attempts) {
+		uint64_t delay = rp_s3_backoff_ms(o->resp->attempts, jitter());
+		if (now - o->t0 + delay < s->set.deadline_ms) {
+			o->next_at = now + delay;
+			o->state = OP_WAITING;
+			return 0;
+		}
+	}
+	o->failed = 1;
+	o->state = OP_DONE;
+	return 1;
+}
+
+/* Drives ops[0..n) to completion, at most n_slots at a time. */
+static void run(rp_s3 *s, op *ops, size_t n)
+{
+	size_t done = 0, next = 0; /* ops[0..next) have been started once */
+	for (size_t i = 0; i < n; i++) {
+		ops[i].state = OP_WAITING;
+		ops[i].next_at = 0;
+		ops[i].resp->attempts = 0;
+	}
+	while (done < n) {
+		uint64_t now = now_ms();
+		/* Start what is due on free slots: retries first (they are older),
+		 * then new ops in index order. */
+		for (unsigned j = 0; j < s->n_slots; j++) {
+			slot *sl = &s->slots[j];
+			if (sl->op != NULL)
+				continue;
+			op *pick = NULL;
+			for (size_t i = 0; i < next && pick == NULL; i++)
+				if (ops[i].state == OP_WAITING && ops[i].next_at <= now)
+					pick = &ops[i];
+			if (pick == NULL && next < n)
+				pick = &ops[next++];
+			if (pick == NULL)
+				break;
+			if (start(s, sl, pick, now) != 0) {
+				pick->failed = 1;
+				pick->state = OP_DONE;
+				done++;
+				j--; /* the slot is still free */
+			}
+		}
+		int running = 0;
+		(void)curl_multi_perform(s->multi, &running);
+		CURLMsg *m;
+		int left;
+		while ((m = curl_multi_info_read(s->multi, &left)) != NULL) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			slot *sl = NULL;
+			(void)curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&sl);
+			done += (size_t)finish(s, sl, m->data.result, now_ms());
+		}
+		if (done == n)
+			break;
+		/* Sleep until a socket wakes us, curl's timer fires, or the
+		 * earliest retry is due (at most 1 s between checks). */
+		now = now_ms();
+		uint64_t wait = 1000;
+		int free_slot = 0;
+		for (unsigned j = 0; j < s->n_slots; j++)
+			free_slot |= s->slots[j].op == NULL;
+		if (free_slot && next < n)
+			wait = 0;
+		for (size_t i = 0; free_slot && i < next; i++)
+			if (ops[i].state == OP_WAITING)
+				wait = ops[i].next_at <= now ? 0 : (ops[i].next_at - now < wait ? ops[i].next_at - now : wait);
+		if (wait > 0)
+			(void)curl_multi_poll(s->multi, NULL, 0, (int)wait, NULL);
+	}
+}
+
+/* ---- open / close ------------------------------------------------------------------------------ */
+
+void rp_s3_close(rp_s3 *s)
+{
+	if (s == NULL)
+		return;
+	for (unsigned j = 0; j < s->n_slots; j++) {
+		if (s->slots[j].easy != NULL) {
+			if (s->slots[j].op != NULL)
+				(void)curl_multi_remove_handle(s->multi, s->slots[j].easy);
+			curl_easy_cleanup(s->slots[j].easy);
+		}
+		hdrs_free(&s->slots[j].hdrs);
+	}
+	free(s->slots);
+	if (s->multi != NULL)
+		(void)curl_multi_cleanup(s->multi);
+	rp_sigv4_ctx_clear(&s->sig);
+	explicit_bzero(s, sizeof *s);
+	free(s);
+}
+
+/* The signing context is the only place a secret stays between requests
+ * (a session token also passes through a request's header list, which is
+ * wiped and freed when the transfer ends). */
+void rp_s3_secret_span(rp_s3 *s, void **p, size_t *n)
+{
+	*p = s != NULL ? (void *)&s->sig : NULL;
+	*n = s != NULL ? sizeof s->sig : 0;
+}
+
+static int global_init(rp_err *err)
+{
+	static int done;
+	if (done)
+		return 0;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return rp_err_set(err, RP_E_IO, "libcurl could not be initialised");
+	done = 1;
+	return 0;
+}
+
+int rp_s3_open(rp_s3 **out, const rp_s3_settings *set, rp_s3_creds *creds, rp_err *err)
+{
+	*out = NULL;
+	rp_s3 *s = NULL;
+	int rc = -1;
+	if (set->parallel < 1 || set->parallel > RP_S3_MAX_PARALLEL || set->max_attempts < 1 ||
+	    set->deadline_ms < 1 || set->bucket[0] == '\0' ||
+	    (strncmp(set->endpoint, "https://", 8) != 0 && strncmp(set->endpoint, "http://", 7) != 0)) {
+		(void)rp_err_set(err, RP_E_USAGE, "S3 settings not resolved (rp_s3_resolve)");
+		goto out;
+	}
+	if (strncmp(set->endpoint, "http://", 7) == 0 && !set->allow_http) {
+		(void)rp_err_set(err, RP_E_USAGE, "endpoint uses http:// without allow_http");
+		goto out;
+	}
+	if (global_init(err) != 0)
+		goto out;
+	s = calloc(1, sizeof *s);
+	if (s == NULL) {
+		(void)rp_err_set(err, RP_E_NOMEM, "out of memory opening the S3 client");
+		goto out;
+	}
+	s->set = *set;
+	s->scheme = strncmp(set->endpoint, "https://", 8) == 0 ? "https://" : "http://";
+	if (rp_sigv4_ctx_init(&s->sig, creds->access_key, creds->secret, creds->token, set->region, NULL, err) != 0)
+		goto out;
+	s->n_slots = set->parallel;
+	s->slots = calloc(s->n_slots, sizeof *s->slots);
+	s->multi = curl_multi_init();
+	if (s->slots == NULL || s->multi == NULL) {
+		(void)rp_err_set(err, RP_E_IO, "libcurl could not be set up");
+		goto out;
+	}
+	long par = (long)set->parallel;
+	if (curl_multi_setopt(s->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, par) != CURLM_OK ||
+	    curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, par) != CURLM_OK ||
+	    curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, par) != CURLM_OK) {
+		(void)rp_err_set(err, RP_E_IO, "libcurl could not be set up");
+		goto out;
+	}
+	for (unsigned j = 0; j < s->n_slots; j++) {
+		s->slots[j].easy = curl_easy_init();
+		if (s->slots[j].easy == NULL) {
+			(void)rp_err_set(err, RP_E_IO, "libcurl could not be set up");
+			goto out;
+		}
+	}
+	*out = s;
+	s = NULL;
+	rc = 0;
+out:
+	rp_s3_close(s);
+	rp_s3_creds_wipe(creds);
+	return rc;
+}
+
+/* ---- operations -------------------------------------------------------------------------------- */
+
+static void op_init(op *o, enum op_kind kind, const char *key, rp_s3_resp *resp, rp_err *err)
+{
+	memset(o, 0, sizeof *o);
+	o->kind = kind;
+	o->key = key;
+	o->resp = resp;
+	o->err = err;
+	rp_err_clear(err);
+	resp->status = 0;
+	resp->attempts = 0;
+	resp->etag[0] = '\0';
+	resp->version_id[0] = '\0';
+	resp->has_length = 0;
+	resp->length = 0;
+	resp->err_body_len = 0;
+}
+
+/* A GET's body buffer: emptied, and able to hold max bytes. */
+static void body_prepare(rp_buf *b, uint64_t max)
+{
+	rp_buf_reset(b);
+	size_t m = max < (uint64_t)SIZE_MAX - 1 ? (size_t)max : SIZE_MAX - 1;
+	if (b->limit < m)
+		b->limit = m;
+}
+
+int rp_s3_get(rp_s3 *s, const char *key, uint64_t max, rp_buf *out, rp_s3_resp *resp, rp_err *err)
+{
+	op o;
+	if (resp == NULL)
+		resp = &s->scratch;
+	op_init(&o, OP_GET, key, resp, err);
+	o.out = out;
+	o.max = max;
+	body_prepare(out, max);
+	run(s, &o, 1);
+	return o.failed ? -1 : 0;
+}
+
+int rp_s3_head(rp_s3 *s, const char *key, rp_s3_resp *resp, rp_err *err)
+{
+	op o;
+	if (resp == NULL)
+		resp = &s->scratch;
+	op_init(&o, OP_HEAD, key, resp, err);
+	run(s, &o, 1);
+	return o.failed ? -1 : 0;
+}
+
+int rp_s3_get_bucket(rp_s3 *s, const rp_sigv4_param *params, size_t n_params, rp_buf *body, rp_s3_resp *resp,
+		     rp_err *err)
+{
+	op o;
+	if (resp == NULL)
+		resp = &s->scratch;
+	op_init(&o, OP_BUCKET, NULL, resp, err);
+	o.params = params;
+	o.n_params = n_params;
+	o.out = body;
+	o.max = RP_S3_LIST_BODY_MAX;
+	body_prepare(body, RP_S3_LIST_BODY_MAX);
+	run(s, &o, 1);
+	return o.failed ? -1 : 0;
+}
+
+/* The first failure in index order becomes the batch's error. */
+static int batch_result(const op *ops, size_t n, rp_err *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ops[i].failed) {
+			if (err != NULL && err != ops[i].err)
+				*err = *ops[i].err;
+			return -1;
+		}
+	rp_err_clear(err);
+	return 0;
+}
+
+int rp_s3_put_many(rp_s3 *s, rp_s3_put_item *items, size_t n, rp_err *err)
+{
+	if (n == 0)
+		return 0;
+	op *ops = calloc(n, sizeof *ops);
+	if (ops == NULL)
+		return rp_err_set(err, RP_E_NOMEM, "out of memory for %zu PUTs", n);
+	for (size_t i = 0; i < n; i++) {
+		op *o = &ops[i];
+		op_init(o, OP_PUT, items[i].key, &items[i].resp, &items[i].err);
+		o->data = items[i].data != NULL ? items[i].data : (const uint8_t *)"";
+		o->len = items[i].len;
+		/* Content-MD5 and the payload hash once per item, not per attempt. */
+		br_md5_context mc;
+		br_md5_init(&mc);
+		br_md5_update(&mc, o->data, o->len);
+		br_md5_out(&mc, o->md5);
+		rp_s3_base64(o->md5, 16, o->md5_b64);
+		rp_sha256_hex(o->data, o->len, o->sha_hex);
+	}
+	run(s, ops, n);
+	int rc = batch_result(ops, n, err);
+	free(ops);
+	return rc;
+}
+
+int rp_s3_get_many(rp_s3 *s, rp_s3_get_item *items, size_t n, rp_err *err)
+{
+	if (n == 0)
+		return 0;
+	op *ops = calloc(n, sizeof *ops);
+	if (ops == NULL)
+		return rp_err_set(err, RP_E_NOMEM, "out of memory for %zu GETs", n);
+	for (size_t i = 0; i < n; i++) {
+		op_init(&ops[i], OP_GET, items[i].key, &items[i].resp, &items[i].err);
+		ops[i].out = &items[i].body;
+		ops[i].max = items[i].max;
+		body_prepare(&items[i].body, items[i].max);
+	}
+	run(s, ops, n);
+	for (size_t i = 0; i < n; i++)
+		items[i].failed = ops[i].failed;
+	int rc = batch_result(ops, n, err);
+	free(ops);
+	return rc;
+}

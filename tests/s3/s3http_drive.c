@@ -1,0 +1,367 @@
+/*
+ * s3http_drive.c - test driver of the broker's S3 transport
+ * (src/broker/s3http.c) and settings resolution (src/broker/s3conf.c)
+ * against a real server. NOT part of rpvault.
+ *
+ * Why: the unit tests cover the pure parts; only a real S3 server proves
+ * that signed PUT/GET/HEAD go through libcurl's multi interface correctly,
+ * that connections are reused under parallel load, that caps, error
+ * bodies, retries and deadlines behave. tests/system/test_s3_transport.sh
+ * builds and runs it against Ceph RGW (tests/s3/rgw-start.sh) and a few
+ * misbehaving local HTTP servers.
+ *
+ * Build (the system test does it):
+ *   cc -std=c17 -D_GNU_SOURCE -Isrc -o s3http_drive tests/s3/s3http_drive.c \
+ *      src/broker/s3http.c src/broker/s3conf.c src/broker/config.c \
+ *      src/broker/sigv4.c src/common/{sha256,err,buf,keys,path,utf8}.c \
+ *      -lcurl -lbearssl
+ * Usage: s3http_drive URI COMMAND [ARGS]; settings and credentials come
+ * from the environment exactly as rpvault reads them (AWS_ENDPOINT_URL,
+ * AWS_ACCESS_KEY_ID, ..., RPVAULT_S3_PATH_STYLE, RPVAULT_S3_ALLOW_HTTP,
+ * RPVAULT_S3_MAX_ATTEMPTS, RPVAULT_S3_DEADLINE_MS).
+ *   roundtrip               PUT/GET/HEAD/get_many of keys with spaces and UTF-8
+ *   putmany N               N PUTs in parallel, read back with get_many
+ *   toolarge                GET over the cap refused (Content-Length), at the cap accepted
+ *   versioning              GET ?versioning
+ *   expect CODE STATUS TEXT [KEY]
+ *                           GET KEY (default "no-such-key"): error code name
+ *                           CODE, HTTP STATUS (0: none), TEXT in the kept error
+ *                           body ("-": not checked), secret in no message
+ *   putflaky N              put_many of "flaky-put" (503 twice) and N other keys
+ *   getbody KEY BODY MINATTEMPTS
+ *                           GET succeeds with BODY after >= MINATTEMPTS attempts
+ * Prints "ok - ..." / "not ok - ..." lines; exit 1 if any check failed.
+ * Security posture: test code; never prints the secret (it checks that no
+ * message contains it).
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "broker/s3conf.h"
+#include "broker/s3http.h"
+#include "common/sha256.h"
+
+static int g_failed;
+static const char *g_secret;
+
+static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	printf("%s - s3http: ", ok ? "ok" : "not ok");
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+	fflush(stdout);
+	if (!ok)
+		g_failed = 1;
+}
+
+static int no_secret(const char *msg)
+{
+	return g_secret == NULL || strlen(g_secret) < 4 || strstr(msg, g_secret) == NULL;
+}
+
+static double secs(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int open_client(const char *uri, rp_s3 **s, rp_s3_settings *set)
+{
+	rp_s3_creds creds;
+	rp_err err;
+	if (rp_s3_resolve(uri, NULL, NULL, set, &creds, &err) != 0) {
+		check(0, "resolve %s: %s", uri, err.msg);
+		return -1;
+	}
+	if (rp_s3_open(s, set, &creds, &err) != 0) {
+		check(0, "open: %s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void etag_of(const void *data, size_t len, char out[35])
+{
+	uint8_t d[16];
+	br_md5_context c;
+	br_md5_init(&c);
+	br_md5_update(&c, data, len);
+	br_md5_out(&c, d);
+	out[0] = '"';
+	rp_hex_encode(d, 16, out + 1);
+	out[33] = '"';
+	out[34] = '\0';
+}
+
+static int cmd_roundtrip(rp_s3 *s, const rp_s3_settings *set)
+{
+	static const char *keys[] = {
+		"with space/file name.json",
+		"caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac/r\xc3\xa9sum\xc3\xa9 1+2*3~4=5&6?7#8%9.json",
+	};
+	static rp_s3_put_item items[2];
+	char full[2][512];
+	const char *data[2] = { "{\"a\":1}\n", "{\"d\":\"caf\xc3\xa9\"}" };
+	for (int i = 0; i < 2; i++) {
+		snprintf(full[i], sizeof full[i], "%s%s", set->root_prefix, keys[i]);
+		memset(&items[i], 0, sizeof items[i]);
+		items[i].key = full[i];
+		items[i].data = (const uint8_t *)data[i];
+		items[i].len = strlen(data[i]);
+	}
+	rp_err err;
+	int rc = rp_s3_put_many(s, items, 2, &err);
+	check(rc == 0 && items[0].resp.status == 200 && items[1].resp.status == 200,
+	      "put_many of keys with spaces and UTF-8 (%s)", rc == 0 ? "200" : err.msg);
+	char want[35];
+	for (int i = 0; i < 2; i++) {
+		etag_of(data[i], strlen(data[i]), want);
+		check(strcmp(items[i].resp.etag, want) == 0, "PUT %d ETag is the quoted MD5 (%s)", i, items[i].resp.etag);
+	}
+	static rp_s3_resp resp;
+	rp_buf b;
+	rp_buf_init(&b, 1024);
+	for (int i = 0; i < 2; i++) {
+		rc = rp_s3_get(s, full[i], RP_MAX_ARTIFACT_BYTES, &b, &resp, &err);
+		check(rc == 0 && b.len == strlen(data[i]) && memcmp(b.data, data[i], b.len) == 0 && resp.has_length &&
+			      resp.length == b.len,
+		      "GET %d returns the same bytes (%s, %zu bytes, %u attempt)", i, rc == 0 ? "ok" : err.msg, b.len,
+		      resp.attempts);
+		rc = rp_s3_head(s, full[i], &resp, &err);
+		etag_of(data[i], strlen(data[i]), want);
+		check(rc == 0 && resp.status == 200 && resp.has_length && resp.length == strlen(data[i]) &&
+			      strcmp(resp.etag, want) == 0,
+		      "HEAD %d: length %llu, ETag %s", i, (unsigned long long)resp.length, resp.etag);
+	}
+	rp_buf_free(&b);
+	/* HEAD of a missing key: NOTFOUND */
+	char miss[512];
+	snprintf(miss, sizeof miss, "%sno such key \xc3\xa9", set->root_prefix);
+	rc = rp_s3_head(s, miss, &resp, &err);
+	check(rc != 0 && err.code == RP_E_NOTFOUND && resp.status == 404 && strstr(err.msg, "not found") != NULL,
+	      "HEAD of a missing key is not found (%s)", err.msg);
+	/* get_many: two present, one missing */
+	static rp_s3_get_item g[3];
+	const char *gk[3] = { full[0], full[1], miss };
+	for (int i = 0; i < 3; i++) {
+		memset(&g[i], 0, sizeof g[i]);
+		g[i].key = gk[i];
+		g[i].max = 1024;
+		rp_buf_init(&g[i].body, 1024);
+	}
+	rc = rp_s3_get_many(s, g, 3, &err);
+	check(rc != 0 && !g[0].failed && !g[1].failed && g[2].failed && err.code == RP_E_NOTFOUND &&
+		      g[1].body.len == strlen(data[1]) && memcmp(g[1].body.data, data[1], g[1].body.len) == 0,
+	      "get_many: two bodies and one not found (%s)", err.msg);
+	for (int i = 0; i < 3; i++)
+		rp_buf_free(&g[i].body);
+	return 0;
+}
+
+static int cmd_putmany(rp_s3 *s, const rp_s3_settings *set, int n)
+{
+	rp_s3_put_item *items = calloc((size_t)n, sizeof *items);
+	char (*keys)[128] = calloc((size_t)n, 128);
+	uint8_t **bodies = calloc((size_t)n, sizeof *bodies);
+	if (items == NULL || keys == NULL || bodies == NULL)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		size_t len = 100 + (size_t)i * 997;
+		bodies[i] = malloc(len);
+		for (size_t j = 0; j < len; j++)
+			bodies[i][j] = (uint8_t)('a' + (i + (int)j) % 26);
+		snprintf(keys[i], sizeof keys[i], "%smany/obj %03d \xc3\xa9.json", set->root_prefix, i);
+		items[i].key = keys[i];
+		items[i].data = bodies[i];
+		items[i].len = len;
+	}
+	rp_err err;
+	double t0 = secs();
+	int rc = rp_s3_put_many(s, items, (size_t)n, &err);
+	double t1 = secs();
+	int ok = rc == 0;
+	for (int i = 0; i < n; i++)
+		ok = ok && items[i].resp.status == 200 && items[i].err.code == RP_OK && items[i].resp.etag[0] == '"';
+	check(ok, "put_many of %d objects, %u at a time, in %.2f s (%s)", n, set->parallel, t1 - t0,
+	      rc == 0 ? "all 200" : err.msg);
+	rp_s3_get_item *g = calloc((size_t)n, sizeof *g);
+	for (int i = 0; i < n; i++) {
+		g[i].key = keys[i];
+		g[i].max = RP_MAX_ARTIFACT_BYTES;
+		rp_buf_init(&g[i].body, RP_MAX_ARTIFACT_BYTES);
+	}
+	t0 = secs();
+	rc = rp_s3_get_many(s, g, (size_t)n, &err);
+	t1 = secs();
+	ok = rc == 0;
+	for (int i = 0; i < n; i++) {
+		ok = ok && g[i].body.len == items[i].len && memcmp(g[i].body.data, bodies[i], items[i].len) == 0;
+		rp_buf_free(&g[i].body);
+		free(bodies[i]);
+	}
+	check(ok, "get_many of %d objects returns every byte in %.2f s", n, t1 - t0);
+	free(g);
+	free(items);
+	free(keys);
+	free(bodies);
+	return 0;
+}
+
+static int cmd_toolarge(rp_s3 *s, const rp_s3_settings *set)
+{
+	static uint8_t data[1000];
+	memset(data, 'x', sizeof data);
+	char key[256];
+	snprintf(key, sizeof key, "%sbig/one thousand.json", set->root_prefix);
+	rp_s3_put_item it = { .key = key, .data = data, .len = sizeof data };
+	rp_err err;
+	int rc = rp_s3_put_many(s, &it, 1, &err);
+	check(rc == 0, "PUT 1000 bytes (%s)", rc == 0 ? "ok" : err.msg);
+	static rp_s3_resp resp;
+	rp_buf b;
+	rp_buf_init(&b, 10);
+	rc = rp_s3_get(s, key, 999, &b, &resp, &err);
+	char want[512];
+	snprintf(want, sizeof want, "artifact too large: %s (1000 > 999)", key);
+	check(rc != 0 && err.code == RP_E_TOO_LARGE && strcmp(err.msg, want) == 0 && b.len == 0 &&
+		      resp.attempts == 1,
+	      "GET over the cap refused by Content-Length, no body read, not retried (%s)", err.msg);
+	rc = rp_s3_get(s, key, 1000, &b, &resp, &err);
+	check(rc == 0 && b.len == 1000, "GET at exactly the cap succeeds (%s)", rc == 0 ? "ok" : err.msg);
+	rp_buf_free(&b);
+	return 0;
+}
+
+static int cmd_versioning(rp_s3 *s, const rp_s3_settings *set)
+{
+	rp_sigv4_param q[] = { { "versioning", NULL } };
+	rp_buf b;
+	rp_buf_init(&b, 16);
+	static rp_s3_resp resp;
+	rp_err err;
+	int rc = rp_s3_get_bucket(s, q, 1, &b, &resp, &err);
+	(void)rp_buf_cstr(&b, &err);
+	check(rc == 0 && resp.status == 200 && b.len > 0 && strstr((char *)b.data, "VersioningConfiguration") != NULL,
+	      "GET ?versioning answers a VersioningConfiguration (%zu bytes)", b.len);
+	char pfx[RP_MAX_PATH_TOTAL + 8];
+	snprintf(pfx, sizeof pfx, "%smany/", set->root_prefix);
+	rp_sigv4_param l[] = { { "list-type", "2" }, { "max-keys", "5" }, { "prefix", pfx } };
+	rc = rp_s3_get_bucket(s, l, 3, &b, &resp, &err);
+	(void)rp_buf_cstr(&b, &err);
+	check(rc == 0 && strstr((char *)b.data, "<ListBucketResult") != NULL &&
+		      strstr((char *)b.data, "<IsTruncated>true</IsTruncated>") != NULL,
+	      "GET ?list-type=2&max-keys=5 answers a truncated listing");
+	rp_buf_free(&b);
+	return 0;
+}
+
+static const char *code_name(rp_code c)
+{
+	return rp_code_name(c);
+}
+
+static int cmd_expect(rp_s3 *s, const char *code, long status, const char *text, const char *key)
+{
+	static rp_s3_resp resp;
+	rp_buf b;
+	rp_buf_init(&b, 16);
+	rp_err err;
+	double t0 = secs();
+	int rc = rp_s3_get(s, key, 1024, &b, &resp, &err);
+	double t1 = secs();
+	char body[RP_S3_ERR_BODY_MAX + 1];
+	memcpy(body, resp.err_body, resp.err_body_len);
+	body[resp.err_body_len] = '\0';
+	int ok = rc != 0 && strcmp(code_name(err.code), code) == 0 && resp.status == status &&
+		 (strcmp(text, "-") == 0 || strstr(body, text) != NULL) && no_secret(err.msg);
+	check(ok, "GET %s: %s, HTTP %ld, body has %s, in %.1f s after %u attempts (%s)", key, code_name(err.code),
+	      resp.status, text, t1 - t0, resp.attempts, err.msg);
+	rp_buf_free(&b);
+	return 0;
+}
+
+/* put_many of "flaky-put" (which the fake server answers 503 twice) and
+ * n ordinary keys: everything succeeds, only the flaky one is retried. */
+static int cmd_putflaky(rp_s3 *s, int n)
+{
+	rp_s3_put_item *items = calloc((size_t)n + 1, sizeof *items);
+	char (*keys)[32] = calloc((size_t)n + 1, 32);
+	if (items == NULL || keys == NULL)
+		return -1;
+	for (int i = 0; i <= n; i++) {
+		if (i == 0)
+			snprintf(keys[i], 32, "flaky-put");
+		else
+			snprintf(keys[i], 32, "ok-%d", i);
+		items[i].key = keys[i];
+		items[i].data = (const uint8_t *)keys[i];
+		items[i].len = strlen(keys[i]);
+	}
+	rp_err err;
+	int rc = rp_s3_put_many(s, items, (size_t)n + 1, &err);
+	int ok = rc == 0 && items[0].resp.attempts == 3;
+	for (int i = 1; i <= n; i++)
+		ok = ok && items[i].resp.attempts == 1 && items[i].resp.status == 200;
+	check(ok, "put_many: the item answered 503 twice succeeds on attempt %u, the %d others on their first (%s)",
+	      items[0].resp.attempts, n, rc == 0 ? "ok" : err.msg);
+	free(items);
+	free(keys);
+	return 0;
+}
+
+static int cmd_getbody(rp_s3 *s, const char *key, const char *want, unsigned min_attempts)
+{
+	static rp_s3_resp resp;
+	rp_buf b;
+	rp_buf_init(&b, 16);
+	rp_err err;
+	int rc = rp_s3_get(s, key, 1024, &b, &resp, &err);
+	check(rc == 0 && b.len == strlen(want) && memcmp(b.data, want, b.len) == 0 && resp.attempts >= min_attempts,
+	      "GET %s succeeds after %u attempts (%s)", key, resp.attempts, rc == 0 ? "ok" : err.msg);
+	rp_buf_free(&b);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: s3http_drive URI COMMAND [ARGS]\n");
+		return 2;
+	}
+	g_secret = getenv("AWS_SECRET_ACCESS_KEY");
+	rp_s3 *s = NULL;
+	rp_s3_settings set;
+	if (open_client(argv[1], &s, &set) != 0)
+		return 1;
+	const char *cmd = argv[2];
+	if (strcmp(cmd, "roundtrip") == 0)
+		cmd_roundtrip(s, &set);
+	else if (strcmp(cmd, "putmany") == 0 && argc > 3)
+		cmd_putmany(s, &set, atoi(argv[3]));
+	else if (strcmp(cmd, "toolarge") == 0)
+		cmd_toolarge(s, &set);
+	else if (strcmp(cmd, "versioning") == 0)
+		cmd_versioning(s, &set);
+	else if (strcmp(cmd, "expect") == 0 && argc > 5)
+		cmd_expect(s, argv[3], atol(argv[4]), argv[5], argc > 6 ? argv[6] : "no-such-key");
+	else if (strcmp(cmd, "putflaky") == 0 && argc > 3)
+		cmd_putflaky(s, atoi(argv[3]));
+	else if (strcmp(cmd, "getbody") == 0 && argc > 5)
+		cmd_getbody(s, argv[3], argv[4], (unsigned)atoi(argv[5]));
+	else {
+		fprintf(stderr, "s3http_drive: unknown command %s\n", cmd);
+		rp_s3_close(s);
+		return 2;
+	}
+	rp_s3_close(s);
+	return g_failed ? 1 : 0;
+}
