@@ -41,7 +41,7 @@ static const broker_perm broker_perms[] = {
 	{ RP_JOB_PACK, "pack", R(IN) | R(FILE_) | R(OUT), R(OUT), 0,
 	  BROKER_OP_COMMIT | BROKER_OP_OUTPUT },
 	{ RP_JOB_EXPORT, "export", R(IN) | R(STORE), R(STORE), BROKER_COPY(IN, STORE),
-	  BROKER_OP_STORE_OPEN | BROKER_OP_OUTPUT },
+	  BROKER_OP_STORE_OPEN | BROKER_OP_OUTPUT | BROKER_OP_NEXT_INPUT },
 	{ RP_JOB_FETCH, "fetch", R(IN) | R(OUT), R(OUT), BROKER_COPY(IN, OUT),
 	  BROKER_OP_COMMIT | BROKER_OP_OUTPUT },
 	{ RP_JOB_LS, "ls", 0, 0, 0, BROKER_OP_LIST | BROKER_OP_LIST_PAGE | BROKER_OP_OUTPUT },
@@ -518,6 +518,31 @@ static int broker_bucket(broker *b, rp_err *err)
 	return broker_raw_reply(b, rc, &ctx, &berr, err);
 }
 
+/* NEXT_INPUT: the child finished one input of a multi-input export. The
+ * STORE binding belongs to that input: STORE_OPEN is allowed again. */
+static int broker_next_input(broker *b, rp_err *err)
+{
+	const uint8_t *pl = b->chan.payload;
+	uint32_t code = rp_get_u32(pl);
+	char msg[RP_ERR_MSG_MAX];
+	if (!(b->perm->ops & BROKER_OP_NEXT_INPUT) || !(b->job->flags & RP_JOB_F_MULTI_INPUT))
+		return broker_refuse(b, err, "NEXT_INPUT is not allowed");
+	if (code > RP_E_INTERNAL)
+		return broker_refuse(b, err, "NEXT_INPUT.code %u is not an rp_code", (unsigned)code);
+	/* The child's text: escaped before anyone prints it. */
+	(void)rp_printable((const char *)pl + RP_PL_CODE, b->chan.hdr.len - RP_PL_CODE, msg, sizeof msg);
+	b->store_open_tried = 0;
+	b->store_bound = 0;
+	rp_err berr;
+	rp_err_clear(&berr);
+	int rc;
+	if (b->backing->ops->next_input == NULL)
+		rc = rp_err_set(&berr, RP_E_NOTFOUND, "no further input");
+	else
+		rc = b->backing->ops->next_input(b->backing->self, (rp_code)code, msg, &berr);
+	return broker_reply(b, rc, &berr, err);
+}
+
 static int broker_output(broker *b, rp_err *err)
 {
 	const uint8_t *pl = b->chan.payload;
@@ -572,6 +597,7 @@ static int broker_loop(broker *b, broker_outcome *out, rp_err *err)
 		case RP_MSG_COPY_MANY: rc = broker_copy_many(b, err); break;
 		case RP_MSG_LIST_PAGE_REQ: rc = broker_list_page(b, err); break;
 		case RP_MSG_BUCKET_REQ: rc = broker_bucket(b, err); break;
+		case RP_MSG_NEXT_INPUT: rc = broker_next_input(b, err); break;
 		default:
 			/* Unreachable: the state table admits only the above in IDLE. */
 			rc = rp_err_set(err, RP_E_INTERNAL, "broker: unhandled frame %s",

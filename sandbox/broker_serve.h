@@ -50,6 +50,7 @@ typedef struct broker_perm {
 #define BROKER_OP_OUTPUT (1u << 3)
 #define BROKER_OP_LIST_PAGE (1u << 4)
 #define BROKER_OP_BUCKET (1u << 5)
+#define BROKER_OP_NEXT_INPUT (1u << 6)
 
 /* The row for a job kind, or NULL (no child may run that kind). */
 const broker_perm *broker_perm_for(uint32_t kind);

@@ -462,6 +462,19 @@ static int child_bucket_info(void *self, rp_bucket_info what, rp_sink_fn fn, voi
 				err);
 }
 
+static int child_next_input(void *self, rp_code code, const char *msg, rp_err *err)
+{
+	child_io *c = self;
+	if (child_not_in_stream(c, "next_input", err) != 0)
+		return -1;
+	uint8_t fixed[RP_PL_CODE];
+	rp_put_u32(fixed, (uint32_t)code);
+	size_t n = msg != NULL ? strnlen(msg, RP_ERR_MSG_MAX - 1) : 0;
+	if (rp_chan_send(&c->chan, RP_MSG_NEXT_INPUT, fixed, sizeof fixed, msg, n, err) != 0)
+		return -1;
+	return child_wait_reply(c, "next_input", err);
+}
+
 static int child_send_output(child_io *c, uint32_t fd, const uint8_t *p, size_t n, rp_err *err)
 {
 	uint8_t fixed[RP_PL_OUTPUT];
@@ -514,6 +527,7 @@ static const rp_io_ops child_io_ops = {
 	.list_page = child_list_page,
 	.bucket_info = child_bucket_info,
 	.store_detail = NULL,
+	.next_input = child_next_input,
 };
 
 int child_io_init(child_io *c, int rfd, int wfd, rp_err *err)

@@ -18,7 +18,7 @@
 	(RP_JOB_F_RFC8785 | RP_JOB_F_WITH_VERIFICATION | RP_JOB_F_SECURITY |                     \
 	 RP_JOB_F_DEV_PERMISSIVE | RP_JOB_F_ANCHOR_POLICY | RP_JOB_F_MANIFEST_EXPLICIT |        \
 	 RP_JOB_F_FROM_STORE | RP_JOB_F_TENANT_FILTER | RP_JOB_F_NAMESPACE_FILTER |     \
-	 RP_JOB_F_NO_READ_BACK | RP_JOB_F_S3)
+	 RP_JOB_F_NO_READ_BACK | RP_JOB_F_S3 | RP_JOB_F_MULTI_INPUT)
 
 static int job_str(const char *s, size_t cap, const char *field, size_t *len, rp_err *err)
 {

@@ -30,6 +30,7 @@ const rp_proto_step rp_proto_table[] = {
 	{ RP_PS_IDLE, C, RP_MSG_LIST_PAGE_REQ, RP_PS_READ },
 	{ RP_PS_IDLE, C, RP_MSG_BUCKET_REQ, RP_PS_READ },
 	{ RP_PS_IDLE, C, RP_MSG_COPY_MANY, RP_PS_WAIT },
+	{ RP_PS_IDLE, C, RP_MSG_NEXT_INPUT, RP_PS_WAIT },
 	{ RP_PS_IDLE, C, RP_MSG_DONE, RP_PS_DONE },
 	{ RP_PS_READ, B, RP_MSG_DATA, RP_PS_READ },
 	{ RP_PS_READ, B, RP_MSG_END, RP_PS_IDLE },
@@ -76,6 +77,7 @@ static const msg_info msg_infos[RP_MSG_MAX + 1] = {
 	[RP_MSG_LIST_PAGE_REQ] = { "LIST_PAGE_REQ", 0, RP_LIST_TOKEN_MAX },
 	[RP_MSG_BUCKET_REQ] = { "BUCKET_REQ", RP_PL_BUCKET_REQ, RP_PL_BUCKET_REQ },
 	[RP_MSG_COPY_MANY] = { "COPY_MANY", RP_PL_COPY_MANY + 2, RP_FRAME_MAX_PAYLOAD },
+	[RP_MSG_NEXT_INPUT] = { "NEXT_INPUT", RP_PL_CODE, RP_PL_CODE + RP_ERR_MSG_MAX - 1 },
 };
 
 _Static_assert(sizeof(rp_job) <= RP_FRAME_MAX_PAYLOAD, "JOB must fit one frame");

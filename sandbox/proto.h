@@ -57,12 +57,14 @@ typedef enum rp_msg {
 	RP_MSG_LIST_PAGE_REQ = 16, /* C->B: continuation token bytes (0..1024); answered like
 				    * READ_REQ with the raw ListObjectsV2 page */
 	RP_MSG_BUCKET_REQ = 17, /* C->B: u32 rp_bucket_info; answered like READ_REQ */
-	RP_MSG_COPY_MANY = 18   /* C->B: u32 from, u32 to, u64 max, u32 count, then count
+	RP_MSG_COPY_MANY = 18,  /* C->B: u32 from, u32 to, u64 max, u32 count, then count
 				 * NUL-terminated paths; answered OK | ERR | STORE_ERR */
+	RP_MSG_NEXT_INPUT = 19  /* C->B: u32 rp_code of the finished input, message bytes;
+				 * answered OK (IN rebound, STORE unbound) or ERR NOTFOUND (no more) */
 } rp_msg;
 
 #define RP_MSG_MIN RP_MSG_JOB
-#define RP_MSG_MAX RP_MSG_COPY_MANY
+#define RP_MSG_MAX RP_MSG_NEXT_INPUT
 
 /* Fixed-field sizes of the payloads above (variable bytes follow). */
 #define RP_PL_CODE 4u       /* DONE, ERR */

@@ -617,7 +617,54 @@ static int fs_output(void *self, int fd, const uint8_t *p, size_t n, rp_err *err
 	return write_all(fd, p, n, err);
 }
 
-static const rp_io_ops fs_ops = {fs_read, fs_write, fs_copy, fs_store_open, fs_commit, fs_list, fs_output};
+/* Binds the first input from f->cur_input on that opens; reports the ones
+ * that do not. */
+static int fs_bind_from_current(rp_fsio *f, rp_err *err)
+{
+	for (; f->cur_input < f->n_inputs; f->cur_input++) {
+		rp_err e;
+		rp_err_clear(&e);
+		if (rp_fsio_bind_in(f, f->inputs[f->cur_input], &e) == 0)
+			return 0;
+		f->report(f->report_ctx, f->cur_input, e.code, e.msg);
+	}
+	return rp_err_set(err, RP_E_NOTFOUND, "no further input");
+}
+
+static int fs_next_input(void *self, rp_code code, const char *msg, rp_err *err)
+{
+	rp_fsio *f = self;
+	if (f->inputs == NULL || f->cur_input >= f->n_inputs)
+		return rp_err_set(err, RP_E_NOTFOUND, "no further input");
+	f->report(f->report_ctx, f->cur_input, code, msg);
+	close_fd(&f->store_fd);
+	close_fd(&f->in_fd);
+	f->cur_input++;
+	return fs_bind_from_current(f, err);
+}
+
+int rp_fsio_set_inputs(rp_fsio *f, const char *const *dirs, size_t n,
+		       void (*report)(void *ctx, size_t index, rp_code code, const char *msg), void *ctx,
+		       rp_err *err)
+{
+	f->inputs = dirs;
+	f->n_inputs = n;
+	f->cur_input = 0;
+	f->report = report;
+	f->report_ctx = ctx;
+	return fs_bind_from_current(f, err);
+}
+
+static const rp_io_ops fs_ops = {
+	.read = fs_read,
+	.write = fs_write,
+	.copy = fs_copy,
+	.store_open = fs_store_open,
+	.commit = fs_commit,
+	.list = fs_list,
+	.output = fs_output,
+	.next_input = fs_next_input,
+};
 
 rp_io rp_fsio_io(rp_fsio *f)
 {

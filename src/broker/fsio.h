@@ -32,6 +32,11 @@ typedef struct rp_fsio {
 	char out_final_name[RP_MAX_PATH_COMPONENT + 1];
 	char store_path[RP_MAX_PATH_TOTAL + 1]; /* for messages */
 	uint8_t *chunk;                         /* read buffer */
+	/* Multi-input jobs (rp_fsio_set_inputs). */
+	const char *const *inputs;
+	size_t n_inputs, cur_input;
+	void (*report)(void *ctx, size_t index, rp_code code, const char *msg);
+	void *report_ctx;
 } rp_fsio;
 
 #define RP_FSIO_CHUNK (256 * 1024)
@@ -50,6 +55,13 @@ int rp_fsio_bind_file(rp_fsio *f, const char *path, rp_err *err);
 int rp_fsio_bind_out(rp_fsio *f, const char *final_dir, rp_err *err);
 /* The store root directory (created with mode 0750 when create != 0). */
 int rp_fsio_bind_store(rp_fsio *f, const char *store_dir, int create, rp_err *err);
+/* Several input directories for one job (export DIR...): binds IN to the
+ * first that can be bound and serves next_input for the rest. report is
+ * called once per input with its result (binding failures included).
+ * RP_E_NOTFOUND when no input could be bound. */
+int rp_fsio_set_inputs(rp_fsio *f, const char *const *dirs, size_t n,
+		       void (*report)(void *ctx, size_t index, rp_code code, const char *msg), void *ctx,
+		       rp_err *err);
 /* IN := <store>/<prefix> (a stored runpack), beneath the store root. */
 int rp_fsio_bind_in_stored(rp_fsio *f, const char *prefix, rp_err *err);
 

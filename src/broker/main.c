@@ -231,6 +231,8 @@ static rp_code run_bound(const struct ctx *c, const rp_job *job, rp_fsio *fs, in
 		    ((job->flags & RP_JOB_F_FROM_STORE) && rp_s3io_bind_in(&x, job->store_prefix, err) != 0)) {
 			code = err->code;
 		} else {
+			/* Export verifies the stored copy: fetch it back in parallel. */
+			rp_s3io_set_prefetch(&x, job->kind == RP_JOB_EXPORT && !(job->flags & RP_JOB_F_NO_READ_BACK));
 			rp_io io = rp_s3io_io(&x);
 			code = broker_run_job(job, &io, user_of(c), last, err);
 		}
@@ -531,6 +533,25 @@ static int cmd_pack(int argc, char **argv, struct ctx *c)
 	return finish(code, &err);
 }
 
+struct export_report {
+	const char *const *dirs;
+	int worst;
+};
+
+/* Called by the broker's file store as the child finishes each input. */
+static void export_report(void *ctx, size_t index, rp_code code, const char *msg)
+{
+	struct export_report *r = ctx;
+	if (code == RP_OK)
+		return;
+	rp_err e;
+	rp_err_clear(&e);
+	rp_err_set(&e, code, "export %s: %s", r->dirs[index], msg != NULL && msg[0] != '\0' ? msg : rp_code_name(code));
+	int ex = finish(code, &e);
+	if (ex > r->worst)
+		r->worst = ex;
+}
+
 static int cmd_export(int argc, char **argv, struct ctx *c)
 {
 	struct opts o;
@@ -543,37 +564,47 @@ static int cmd_export(int argc, char **argv, struct ctx *c)
 	rp_err_clear(&err);
 	if (resolve_store(c, &err) != 0)
 		return finish(err.code, &err);
-	int worst = 0;
-	for (int i = optind; i < argc; i++) {
-		rp_job job;
-		rp_fsio fs;
-		memset(&job, 0, sizeof job);
-		job.kind = RP_JOB_EXPORT;
-		if (o.no_read_back)
-			job.flags |= RP_JOB_F_NO_READ_BACK;
-		if (c->is_s3)
-			job.flags |= RP_JOB_F_S3;
-		(void)snprintf(job.store_uri, sizeof job.store_uri, "%s", c->store_uri);
-		rp_fsio_init(&fs);
-		rp_code code;
-		if (o.manifest != NULL && set_manifest_name(&job, o.manifest, &err) != 0) {
-			rp_fsio_close(&fs);
-			code = RP_E_USAGE;
-		} else {
-			if (o.manifest != NULL)
-				job.flags |= RP_JOB_F_MANIFEST_EXPLICIT;
-			int bind = rp_fsio_bind_in(&fs, argv[i], &err) != 0 ||
-				   (!c->is_s3 && rp_fsio_bind_store(&fs, c->store_dir, 1, &err) != 0);
-			code = run_bound(c, &job, &fs, bind, i == argc - 1, &err);
-		}
-		if (code != RP_OK)
-			rp_err_wrap(&err, "export %s", argv[i]);
-		int ex = finish(code, &err);
-		if (ex > worst)
-			worst = ex;
-		rp_err_clear(&err);
+	rp_job job;
+	rp_fsio fs;
+	memset(&job, 0, sizeof job);
+	job.kind = RP_JOB_EXPORT;
+	job.flags |= RP_JOB_F_MULTI_INPUT;
+	if (o.no_read_back)
+		job.flags |= RP_JOB_F_NO_READ_BACK;
+	if (c->is_s3)
+		job.flags |= RP_JOB_F_S3;
+	(void)snprintf(job.store_uri, sizeof job.store_uri, "%s", c->store_uri);
+	if (o.manifest != NULL) {
+		if (set_manifest_name(&job, o.manifest, &err) != 0)
+			return finish(RP_E_USAGE, &err);
+		job.flags |= RP_JOB_F_MANIFEST_EXPLICIT;
 	}
-	return worst;
+	/* One confined child exports every runpack; the broker reports each
+	 * one's result as the child moves on (export_report). */
+	struct export_report rep = { (const char *const *)(argv + optind), 0 };
+	size_t n = (size_t)(argc - optind);
+	rp_fsio_init(&fs);
+	if (!c->is_s3 && rp_fsio_bind_store(&fs, c->store_dir, 1, &err) != 0) {
+		rp_fsio_close(&fs);
+		return finish(err.code, &err);
+	}
+	if (rp_fsio_set_inputs(&fs, rep.dirs, n, export_report, &rep, &err) != 0) {
+		rp_fsio_close(&fs);
+		return rep.worst; /* no input could be opened; each was reported */
+	}
+	rp_code code = run_bound(c, &job, &fs, 0, 1, &err);
+	if (code != RP_OK) {
+		/* The job itself failed (sandbox, protocol, I/O): the runpack in
+		 * hand and every later one are not exported. */
+		size_t cur = fs.cur_input < n ? fs.cur_input : n - 1;
+		rp_err_wrap(&err, "export %s", rep.dirs[cur]);
+		int ex = finish(code, &err);
+		if (ex > rep.worst)
+			rep.worst = ex;
+		if (cur + 1 < n)
+			fprintf(stderr, "rpvault: export: %zu later runpack(s) were not exported\n", n - cur - 1);
+	}
+	return rep.worst;
 }
 
 static int cmd_fetch(int argc, char **argv, struct ctx *c)

@@ -90,6 +90,90 @@ static int s3io_put(rp_s3io *x, const char *key, const uint8_t *p, size_t n, rp_
 	return rc;
 }
 
+static void cache_drop(rp_s3io *x)
+{
+	for (size_t i = 0; i < x->n_cache; i++)
+		rp_buf_free(&x->cache_body[i]);
+	free(x->cache_path);
+	free(x->cache_body);
+	free(x->cache_full);
+	x->cache_path = NULL;
+	x->cache_body = NULL;
+	x->cache_full = NULL;
+	x->n_cache = 0;
+	x->cache_bytes = 0;
+}
+
+static int cache_init(rp_s3io *x, size_t n)
+{
+	cache_drop(x);
+	x->cache_path = calloc(n, sizeof *x->cache_path);
+	x->cache_body = calloc(n, sizeof *x->cache_body);
+	x->cache_full = calloc(n, sizeof *x->cache_full);
+	if (x->cache_path == NULL || x->cache_body == NULL || x->cache_full == NULL) {
+		cache_drop(x);
+		return -1;
+	}
+	x->n_cache = n;
+	return 0;
+}
+
+/* GETs the just-PUT objects [start, end) back in parallel into the cache,
+ * if they fit the budget. A failure only leaves entries empty: the child's
+ * own read then GETs the object and reports what went wrong. */
+static void cache_fill(rp_s3io *x, const char *const *paths, char (*keys)[RP_MAX_PATH_TOTAL + 1],
+		       const size_t *lens, size_t start, size_t end)
+{
+	size_t bytes = 0;
+	for (size_t i = start; i < end; i++)
+		bytes += lens[i];
+	if (!x->prefetch || x->n_cache == 0 || x->cache_bytes + bytes > RP_S3IO_PUT_BUDGET)
+		return;
+	rp_s3_get_item *g = calloc(end - start, sizeof *g);
+	if (g == NULL)
+		return;
+	for (size_t i = start; i < end; i++) {
+		g[i - start].key = keys[i];
+		g[i - start].max = RP_MAX_ARTIFACT_BYTES;
+		rp_buf_init(&g[i - start].body, (size_t)RP_MAX_ARTIFACT_BYTES);
+	}
+	rp_err err;
+	rp_err_clear(&err);
+	(void)rp_s3_get_many(x->s3, g, end - start, &err);
+	for (size_t i = start; i < end; i++) {
+		rp_s3_get_item *it = &g[i - start];
+		if (!it->failed && it->err.code == RP_OK && it->resp.status >= 200 && it->resp.status < 300) {
+			(void)snprintf(x->cache_path[i], sizeof x->cache_path[i], "%s", paths[i]);
+			x->cache_body[i] = it->body; /* moved */
+			x->cache_full[i] = 1;
+			x->cache_bytes += it->body.len;
+		} else {
+			rp_buf_free(&it->body);
+		}
+	}
+	free(g);
+}
+
+/* Serves a STORE read from the prefetched copy (kept until the runpack is
+ * done: the verifier reads the scenario spec twice). 1 if served, 0 if
+ * not cached. */
+static int cache_take(rp_s3io *x, const char *path, uint64_t max, rp_sink_fn fn, void *fnctx,
+		      int *rc, rp_err *err)
+{
+	for (size_t i = 0; i < x->n_cache; i++) {
+		if (!x->cache_full[i] || strcmp(x->cache_path[i], path) != 0)
+			continue;
+		const rp_buf *b = &x->cache_body[i];
+		if (b->len > max)
+			*rc = rp_err_set(err, RP_E_TOO_LARGE, "artifact too large: %s (%zu > %llu)", path, b->len,
+					 (unsigned long long)max);
+		else
+			*rc = b->len == 0 ? 0 : fn(fnctx, b->data, b->len, err);
+		return 1;
+	}
+	return 0;
+}
+
 static int s3io_read(void *self, rp_root root, const char *path, uint64_t max, rp_sink_fn fn,
 		     void *fnctx, rp_err *err)
 {
@@ -101,6 +185,9 @@ static int s3io_read(void *self, rp_root root, const char *path, uint64_t max, r
 		return -1;
 	if (s3 == 0)
 		return x->local.ops->read(x->local.self, root, path, max, fn, fnctx, err);
+	int rc;
+	if (root == RP_ROOT_STORE && cache_take(x, path, max, fn, fnctx, &rc, err))
+		return rc;
 	if (s3io_get(x, key, max, err) != 0)
 		return -1;
 	if (x->buf.len == 0)
@@ -178,6 +265,12 @@ static int s3io_copy_many(void *self, rp_root from, rp_root to, const char *cons
 	}
 	for (size_t i = 0; i < n; i++)
 		rp_buf_init(&bufs[i], (size_t)max);
+	size_t *lens = calloc(n, sizeof *lens);
+	if (lens == NULL || (x->prefetch && cache_init(x, n) != 0)) {
+		free(lens);
+		rp_err_set(err, RP_E_NOMEM, "out of memory");
+		goto out;
+	}
 	size_t start = 0, held = 0;
 	for (size_t i = 0; i <= n; i++) {
 		if (i < n) {
@@ -198,15 +291,20 @@ static int s3io_copy_many(void *self, rp_root from, rp_root to, const char *cons
 						s3io_note(x, "PUT", keys[j], &items[j].resp);
 						break;
 					}
+				free(lens);
 				goto out;
 			}
-			for (size_t j = start; j < i; j++)
+			for (size_t j = start; j < i; j++) {
+				lens[j] = bufs[j].len;
 				rp_buf_free(&bufs[j]);
+			}
+			cache_fill(x, paths, keys, lens, start, i);
 			start = i;
 			held = 0;
 		}
 		held += len;
 	}
+	free(lens);
 	rc = 0;
 out:
 	if (bufs != NULL)
@@ -223,6 +321,7 @@ static int s3io_store_open(void *self, const char *prefix, int create, rp_err *e
 	rp_s3io *x = self;
 	(void)create; /* buckets are not created by rpvault */
 	x->has_detail = 0;
+	cache_drop(x);
 	if (s3io_base(x, prefix, x->store_base, err) != 0)
 		return -1;
 	x->store_bound = 1;
@@ -289,6 +388,17 @@ static int s3io_bucket_info(void *self, rp_bucket_info what, rp_sink_fn fn, void
 	return s3io_bucket_get(x, &p, 1, name, fn, fnctx, err);
 }
 
+static int s3io_next_input(void *self, rp_code code, const char *msg, rp_err *err)
+{
+	rp_s3io *x = self;
+	x->store_bound = 0;
+	x->has_detail = 0;
+	cache_drop(x);
+	if (x->local.ops->next_input == NULL)
+		return rp_err_set(err, RP_E_NOTFOUND, "no further input");
+	return x->local.ops->next_input(x->local.self, code, msg, err);
+}
+
 static int s3io_store_detail(void *self, rp_store_detail *out)
 {
 	rp_s3io *x = self;
@@ -313,6 +423,7 @@ static const rp_io_ops s3io_ops = {
 	.list_page = s3io_list_page,
 	.bucket_info = s3io_bucket_info,
 	.store_detail = s3io_store_detail,
+	.next_input = s3io_next_input,
 };
 
 int rp_s3io_init(rp_s3io *x, rp_fsio *fs, rp_s3 *s3, const rp_s3_settings *set, rp_err *err)
@@ -329,8 +440,14 @@ int rp_s3io_init(rp_s3io *x, rp_fsio *fs, rp_s3 *s3, const rp_s3_settings *set, 
 	return 0;
 }
 
+void rp_s3io_set_prefetch(rp_s3io *x, int on)
+{
+	x->prefetch = on;
+}
+
 void rp_s3io_free(rp_s3io *x)
 {
+	cache_drop(x);
 	rp_buf_free(&x->buf);
 	free(x->resp);
 	x->resp = NULL;

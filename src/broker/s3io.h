@@ -41,10 +41,21 @@ typedef struct rp_s3io {
 	int has_detail;
 	char what[600];
 	rp_buf buf;                    /* GET body */
+	/* Read-back prefetch: after a batch of artifacts is PUT, GET them back
+	 * in parallel (within the budget) and serve the child's verification
+	 * reads of STORE from these fresh copies, instead of one GET at a time. */
+	int prefetch;
+	size_t n_cache;
+	char (*cache_path)[RP_MAX_PATH_TOTAL + 1];
+	rp_buf *cache_body;
+	int *cache_full;
+	size_t cache_bytes;
 } rp_s3io;
 
 int rp_s3io_init(rp_s3io *x, rp_fsio *fs, rp_s3 *s3, const rp_s3_settings *set, rp_err *err);
 void rp_s3io_free(rp_s3io *x);
+/* Read-back prefetch on (export with read-back verification). */
+void rp_s3io_set_prefetch(rp_s3io *x, int on);
 /* IN := the stored runpack at runpack prefix `prefix` (checked). */
 int rp_s3io_bind_in(rp_s3io *x, const char *prefix, rp_err *err);
 rp_io rp_s3io_io(rp_s3io *x);

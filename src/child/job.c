@@ -341,7 +341,7 @@ static int print_uri(const rp_io *io, const rp_job *job, const char *prefix, rp_
 	return rc;
 }
 
-static rp_code job_export(const rp_job *job, const rp_io *io, rp_err *err)
+static rp_code export_one(const rp_job *job, const rp_io *io, rp_err *err)
 {
 	rp_buf bytes, stored;
 	rp_manifest m;
@@ -414,6 +414,29 @@ out:
 	rp_buf_free(&bytes);
 	rp_buf_free(&stored);
 	return code;
+}
+
+/* One child exports every runpack of the command: after each one the
+ * broker reports its result and binds the next input (no fork per
+ * runpack). A failed runpack does not stop the others. */
+static rp_code job_export(const rp_job *job, const rp_io *io, rp_err *err)
+{
+	if (!(job->flags & RP_JOB_F_MULTI_INPUT) || io->ops->next_input == NULL)
+		return export_one(job, io, err);
+	for (;;) {
+		rp_err one;
+		rp_err_clear(&one);
+		rp_code c = export_one(job, io, &one);
+		if (c == RP_OK)
+			one.msg[0] = '\0';
+		if (io->ops->next_input(io->self, c, one.msg, err) != 0) {
+			if (err->code == RP_E_NOTFOUND) {
+				rp_err_clear(err);
+				return RP_OK;
+			}
+			return fail(err);
+		}
+	}
 }
 
 static rp_code job_fetch(const rp_job *job, const rp_io *io, rp_err *err)

@@ -95,6 +95,11 @@ typedef struct rp_io_ops {
 	/* After a failed operation: 1 and *out filled when the failure was an
 	 * object store's HTTP answer, else 0. Valid until the next operation. */
 	int (*store_detail)(void *self, rp_store_detail *out);
+	/* Multi-input jobs (export of several runpacks in one child): the
+	 * current input is finished with code/msg (RP_OK and "" on success);
+	 * bind IN to the next input. 0 when bound; -1 with RP_E_NOTFOUND when
+	 * there is none left. The broker reports each input's result. */
+	int (*next_input)(void *self, rp_code code, const char *msg, rp_err *err);
 } rp_io_ops;
 
 typedef struct rp_io {

@@ -50,6 +50,7 @@ typedef enum rp_ts_kind {
 #define RP_JOB_F_NAMESPACE_FILTER (1u << 8)  /* ls: only namespace `namespace_id` */
 #define RP_JOB_F_NO_READ_BACK (1u << 9)      /* export: skip verifying the stored copy */
 #define RP_JOB_F_S3 (1u << 10)               /* the store is an object store (store_uri s3://) */
+#define RP_JOB_F_MULTI_INPUT (1u << 11)      /* export: more inputs follow (NEXT_INPUT) */
 
 typedef struct rp_job {
 	uint32_t kind;   /* rp_job_kind */

@@ -22,22 +22,33 @@ usage: s3tool.py COMMAND ARGS...
   list BUCKET [PREFIX]            print the current keys, one per line (raw
                                   UTF-8)
   plant-large BUCKET KEY [SIZE]   upload SIZE bytes (default 16 MiB + 1) of
-                                  valid-looking JSON ("[" + spaces + "]")
+                                  valid JSON ("[" + spaces + "]")
   purge BUCKET PREFIX             delete every object version and delete
                                   marker under PREFIX (plain or versioned)
   get-tree BUCKET PREFIX DIR      download every current key under PREFIX into
                                   DIR/<key without PREFIX> (DIR must not exist)
   put-tree BUCKET PREFIX DIR      upload every file under DIR as
-                                  PREFIX + relative path (bench helper)
+                                  PREFIX + relative path
+  serve REQ REPLY OUT ERR PPID    answer requests from the FIFO REQ until PPID
+                                  exits (see below)
+
+serve: boto3 takes about a second to import, so a test that makes dozens of
+calls starts one server. A request written to the FIFO REQ is the argument
+count and the arguments, each ending in a NUL byte (`printf '%s\\0' "$#"
+"$@"`); the server runs it with stdout in the file OUT and stderr in the
+file ERR (both truncated first), then writes the exit status and a newline
+to the FIFO REPLY. It stops when PPID is gone or on the request "quit".
 
 Environment: S3_ENDPOINT (or AWS_ENDPOINT_URL), AWS_ACCESS_KEY_ID,
 AWS_SECRET_ACCESS_KEY, AWS_REGION (default us-east-1). Path-style URLs
 (what the test RGW serves). Exit 0 on success, 1 on an S3 error (printed
-on stderr as "s3tool: CODE: message", never with the secret), 2 on usage.
+on stderr as "s3tool: CODE: message", never with the secret), 2 on usage,
+3 when boto3 is missing.
 
 Security posture: test code only; talks to the endpoint it is given.
 """
 import os
+import select
 import sys
 
 try:
@@ -51,14 +62,17 @@ except ImportError:  # pragma: no cover - reported to the caller
 LARGE_DEFAULT = 16 * 1024 * 1024 + 1
 
 
+class Usage(Exception):
+    pass
+
+
 def client():
     endpoint = os.environ.get("S3_ENDPOINT") or os.environ.get("AWS_ENDPOINT_URL")
     if not endpoint:
-        sys.stderr.write("s3tool: S3_ENDPOINT is not set\n")
-        sys.exit(2)
+        raise Usage("S3_ENDPOINT is not set")
     kw = dict(signature_version="s3v4", s3={"addressing_style": "path"},
               retries={"max_attempts": 3, "mode": "standard"},
-              connect_timeout=5, read_timeout=60)
+              connect_timeout=5, read_timeout=60, max_pool_connections=16)
     # boto3 >= 1.36 adds CRC checksums and aws-chunked uploads by default,
     # which Ceph 16 does not understand; older boto3 (Debian's 1.26) has
     # neither the behaviour nor these settings.
@@ -74,12 +88,11 @@ def client():
                         config=cfg)
 
 
-def mkbucket(s3, args):
+def mkbucket(s3, out, args):
     bucket = args[0]
     flags = set(args[1:])
-    unknown = flags - {"--versioning", "--object-lock"}
-    if unknown:
-        usage()
+    if flags - {"--versioning", "--object-lock"}:
+        raise Usage("mkbucket: unknown flag")
     kw = {"Bucket": bucket}
     if "--object-lock" in flags:
         kw["ObjectLockEnabledForBucket"] = True
@@ -92,33 +105,33 @@ def mkbucket(s3, args):
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
 
 
-def put(s3, args):
+def put(s3, out, args):
     bucket, key, path = args
     with open(path, "rb") as f:
         s3.put_object(Bucket=bucket, Key=key, Body=f.read())
 
 
-def get(s3, args):
+def get(s3, out, args):
     bucket, key = args[0], args[1]
     body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     if len(args) > 2:
         with open(args[2], "wb") as f:
             f.write(body)
     else:
-        sys.stdout.buffer.write(body)
+        out.write(body)
 
 
-def delete(s3, args):
+def delete(s3, out, args):
     bucket, key = args
     s3.delete_object(Bucket=bucket, Key=key)
 
 
-def versions(s3, args):
+def versions(s3, out, args):
     bucket, prefix = args
     n = 0
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
         n += len(page.get("Versions", [])) + len(page.get("DeleteMarkers", []))
-    print(n)
+    out.write(b"%d\n" % n)
 
 
 def keys(s3, bucket, prefix):
@@ -127,27 +140,26 @@ def keys(s3, bucket, prefix):
             yield o["Key"]
 
 
-def count(s3, args):
+def count(s3, out, args):
     bucket, prefix = args
-    print(sum(1 for _ in keys(s3, bucket, prefix)))
+    out.write(b"%d\n" % sum(1 for _ in keys(s3, bucket, prefix)))
 
 
-def list_(s3, args):
+def list_(s3, out, args):
     bucket = args[0]
     prefix = args[1] if len(args) > 1 else ""
-    out = sys.stdout.buffer
     for k in keys(s3, bucket, prefix):
         out.write(k.encode("utf-8") + b"\n")
 
 
-def plant_large(s3, args):
+def plant_large(s3, out, args):
     bucket, key = args[0], args[1]
     size = int(args[2]) if len(args) > 2 else LARGE_DEFAULT
     body = b"[" + b" " * (size - 2) + b"]"
     s3.put_object(Bucket=bucket, Key=key, Body=body)
 
 
-def purge(s3, args):
+def purge(s3, out, args):
     bucket, prefix = args
     batch = []
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
@@ -160,7 +172,7 @@ def purge(s3, args):
             raise ClientError({"Error": {"Code": e.get("Code"), "Message": e.get("Key")}}, "DeleteObjects")
 
 
-def get_tree(s3, args):
+def get_tree(s3, out, args):
     bucket, prefix, top = args
     os.mkdir(top)
     for k in keys(s3, bucket, prefix):
@@ -174,7 +186,7 @@ def get_tree(s3, args):
             f.write(s3.get_object(Bucket=bucket, Key=k)["Body"].read())
 
 
-def put_tree(s3, args):
+def put_tree(s3, out, args):
     bucket, prefix, top = args
     for root, _dirs, files in os.walk(top):
         for name in sorted(files):
@@ -199,28 +211,80 @@ COMMANDS = {
 }
 
 
-def usage():
+def usage_text():
     doc = __doc__
-    sys.stderr.write(doc[doc.index("usage:"):doc.index("Environment:")])
-    sys.exit(2)
+    return doc[doc.index("usage:"):doc.index("serve:")]
+
+
+def dispatch(s3, argv, out, err):
+    """Runs one command; returns its exit status."""
+    if not argv or argv[0] not in COMMANDS:
+        err.write(usage_text())
+        return 2
+    fn, lo, hi = COMMANDS[argv[0]]
+    args = argv[1:]
+    if not lo <= len(args) <= hi:
+        err.write(usage_text())
+        return 2
+    try:
+        fn(s3 if s3 is not None else client(), out, args)
+    except Usage as e:
+        err.write("s3tool: %s\n" % e)
+        return 2
+    except ClientError as e:
+        e2 = e.response.get("Error", {})
+        err.write("s3tool: %s: %s\n" % (e2.get("Code", "?"), e2.get("Message") or ""))
+        return 1
+    except (BotoCoreError, OSError, ValueError) as e:
+        err.write("s3tool: %s\n" % e)
+        return 1
+    return 0
+
+
+def serve(req, reply, out_path, err_path, ppid):
+    s3 = client()
+    fd = os.open(req, os.O_RDWR)  # never sees EOF between writers
+    buf = b""
+    while True:
+        # A request: count NUL, then count arguments each ending in NUL.
+        while True:
+            fields = buf.split(b"\0")
+            if len(fields) > 1:
+                try:
+                    n = int(fields[0])
+                except ValueError:
+                    return 2
+                if len(fields) > n + 1:
+                    argv = [f.decode("utf-8", "surrogateescape") for f in fields[1:n + 1]]
+                    buf = b"\0".join(fields[n + 1:])
+                    break
+            r, _, _ = select.select([fd], [], [], 2.0)
+            if not r:
+                try:
+                    os.kill(ppid, 0)
+                except ProcessLookupError:
+                    return 0
+                continue
+            chunk = os.read(fd, 65536)
+            buf += chunk
+        if argv == ["quit"]:
+            return 0
+        with open(out_path, "wb") as out, open(err_path, "w", encoding="utf-8", errors="replace") as err:
+            rc = dispatch(s3, argv, out, err)
+        with open(reply, "w") as f:
+            f.write("%d\n" % rc)
 
 
 def main():
-    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
-        usage()
-    fn, lo, hi = COMMANDS[sys.argv[1]]
-    args = sys.argv[2:]
-    if not lo <= len(args) <= hi:
-        usage()
-    try:
-        fn(client(), args)
-    except ClientError as e:
-        err = e.response.get("Error", {})
-        sys.stderr.write("s3tool: %s: %s\n" % (err.get("Code", "?"), err.get("Message") or ""))
-        sys.exit(1)
-    except (BotoCoreError, OSError) as e:
-        sys.stderr.write("s3tool: %s\n" % e)
-        sys.exit(1)
+    argv = sys.argv[1:]
+    if argv and argv[0] == "serve":
+        if len(argv) != 6:
+            sys.stderr.write(usage_text())
+            sys.exit(2)
+        sys.exit(serve(argv[1], argv[2], argv[3], argv[4], int(argv[5])))
+    rc = dispatch(None, argv, sys.stdout.buffer, sys.stderr)
+    sys.stdout.flush()
+    sys.exit(rc)
 
 
 if __name__ == "__main__":
