@@ -148,6 +148,7 @@ typedef struct backing {
 	const broker_perm *perm;
 	unsigned flags;
 	int store_bound, committed, listed, store_opens, commits;
+	int inputs_left, pages, detail;
 } backing;
 
 #define BK_STORE_FAILS (1u << 0)
@@ -157,6 +158,7 @@ typedef struct backing {
 #define BK_WRITE_FAILS (1u << 4)
 #define BK_COPY_FAILS (1u << 5)
 #define BK_OUTPUT_FAILS (1u << 6)
+#define BK_STORE_ERR (1u << 7) /* failures come with an object-store answer (STORE_ERR) */
 
 static void check_root_path(const backing *b, uint32_t root, const char *path)
 {
@@ -233,8 +235,10 @@ static int bk_copy(void *self, rp_root from, rp_root to, const char *path, uint6
 	check_root_path(b, from, path);
 	check_root_path(b, to, path);
 	CHECK(max <= RP_MAX_ARTIFACT_BYTES);
-	if (b->flags & BK_COPY_FAILS)
+	if (b->flags & BK_COPY_FAILS) {
+		b->detail = (b->flags & BK_STORE_ERR) != 0;
 		return rp_err_set(err, RP_E_NOTFOUND, "copy %s: not found", path);
+	}
 	return 0;
 }
 
@@ -296,6 +300,74 @@ static int bk_output(void *self, int fd, const uint8_t *p, size_t n, rp_err *err
 	return 0;
 }
 
+static int bk_copy_many(void *self, rp_root from, rp_root to, const char *const *paths, size_t n,
+			uint64_t max, rp_err *err)
+{
+	backing *b = self;
+	CHECK(n >= 1 && n <= RP_COPY_MANY_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (bk_copy(b, from, to, paths[i], max, err) != 0)
+			return -1;
+	return 0;
+}
+
+static const char canned_page[] =
+	"<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>1</Size></Contents>"
+	"</ListBucketResult>";
+
+static int bk_list_page(void *self, const char *token, rp_sink_fn fn, void *fnctx, rp_err *err)
+{
+	backing *b = self;
+	CHECK(b->perm->ops & BROKER_OP_LIST_PAGE);
+	CHECK(token != NULL && strlen(token) <= RP_LIST_TOKEN_MAX);
+	for (const char *t = token; *t != '\0'; t++)
+		CHECK(*t > 0x20 && *t < 0x7f);
+	CHECK(++b->pages <= RP_MAX_LIST_ENTRIES / 1000 + 1);
+	if (b->flags & BK_LIST_FAILS) {
+		b->detail = (b->flags & BK_STORE_ERR) != 0;
+		return rp_err_set(err, RP_E_STORE, "list: HTTP 403");
+	}
+	return fn(fnctx, (const uint8_t *)canned_page, sizeof canned_page - 1, err);
+}
+
+static int bk_bucket_info(void *self, rp_bucket_info what, rp_sink_fn fn, void *fnctx, rp_err *err)
+{
+	backing *b = self;
+	CHECK(b->perm->ops & BROKER_OP_BUCKET);
+	CHECK(what == RP_BUCKET_VERSIONING || what == RP_BUCKET_OBJECT_LOCK);
+	static const char v[] = "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>";
+	return fn(fnctx, (const uint8_t *)v, sizeof v - 1, err);
+}
+
+static int bk_store_detail(void *self, rp_store_detail *out)
+{
+	backing *b = self;
+	static const char body[] = "<Error><Code>AccessDenied</Code><Message>no</Message></Error>";
+	if (!b->detail)
+		return 0;
+	b->detail = 0;
+	out->status = 403;
+	out->what = "GET s3://fuzz/k";
+	out->body = (const uint8_t *)body;
+	out->body_len = sizeof body - 1;
+	return 1;
+}
+
+static int bk_next_input(void *self, rp_code code, const char *msg, rp_err *err)
+{
+	backing *b = self;
+	CHECK(b->perm->ops & BROKER_OP_NEXT_INPUT);
+	CHECK((unsigned)code <= RP_E_INTERNAL);
+	CHECK(msg != NULL);
+	if (b->inputs_left <= 0)
+		return rp_err_set(err, RP_E_NOTFOUND, "no further input");
+	b->inputs_left--;
+	/* A new input: its store binding starts over. */
+	b->store_opens = 0;
+	b->store_bound = 0;
+	return 0;
+}
+
 static const rp_io_ops bk_ops = {
 	.read = bk_read,
 	.write = bk_write,
@@ -304,6 +376,11 @@ static const rp_io_ops bk_ops = {
 	.commit = bk_commit,
 	.list = bk_list,
 	.output = bk_output,
+	.copy_many = bk_copy_many,
+	.list_page = bk_list_page,
+	.bucket_info = bk_bucket_info,
+	.store_detail = bk_store_detail,
+	.next_input = bk_next_input,
 };
 
 static void fuzz_broker(const uint8_t *data, size_t size)
@@ -312,7 +389,9 @@ static void fuzz_broker(const uint8_t *data, size_t size)
 		return;
 	rp_job job;
 	base_job(&job, RP_JOB_VERIFY + data[1] % RP_JOB_STORE_CHECK);
-	backing b = { .perm = broker_perm_for(job.kind), .flags = data[2] };
+	if (job.kind == RP_JOB_EXPORT)
+		job.flags |= RP_JOB_F_MULTI_INPUT;
+	backing b = { .perm = broker_perm_for(job.kind), .flags = data[2], .inputs_left = 2 };
 	CHECK(b.perm != NULL);
 	rp_io io = { .ops = &bk_ops, .self = &b };
 	load_stream(NULL, data + 3, size - 3);

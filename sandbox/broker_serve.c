@@ -531,7 +531,8 @@ static int broker_next_input(broker *b, rp_err *err)
 		return broker_refuse(b, err, "NEXT_INPUT.code %u is not an rp_code", (unsigned)code);
 	/* The child's text: escaped before anyone prints it. */
 	(void)rp_printable((const char *)pl + RP_PL_CODE, b->chan.hdr.len - RP_PL_CODE, msg, sizeof msg);
-	b->store_open_tried = 0;
+	/* The finished input's STORE binding is gone either way; a new one may
+	 * be opened only if there is a next input. */
 	b->store_bound = 0;
 	rp_err berr;
 	rp_err_clear(&berr);
@@ -540,6 +541,8 @@ static int broker_next_input(broker *b, rp_err *err)
 		rc = rp_err_set(&berr, RP_E_NOTFOUND, "no further input");
 	else
 		rc = b->backing->ops->next_input(b->backing->self, (rp_code)code, msg, &berr);
+	if (rc == 0)
+		b->store_open_tried = 0;
 	return broker_reply(b, rc, &berr, err);
 }
 
