@@ -117,7 +117,9 @@ static int resolve_s3(struct ctx *c, const char *uri, rp_err *err)
 	c->s3set = calloc(1, sizeof *c->s3set);
 	if (c->s3set == NULL)
 		return rp_err_set(err, RP_E_NOMEM, "out of memory");
-	if (rp_s3_resolve(uri, &c->s3flags, &c->cfg, c->s3set, &creds, err) != 0)
+	int rrc = rp_s3_resolve(uri, &c->s3flags, &c->cfg, c->s3set, &creds, err);
+	rp_s3_scrub_env(); /* the secret now lives only in creds, then in the signer */
+	if (rrc != 0)
 		return -1;
 	if (rp_s3_open(&c->s3, c->s3set, &creds, err) != 0)
 		return -1;

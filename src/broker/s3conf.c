@@ -50,6 +50,17 @@ void rp_s3_creds_wipe(rp_s3_creds *creds)
 		explicit_bzero(creds, sizeof *creds);
 }
 
+void rp_s3_scrub_env(void)
+{
+	static const char *const names[] = { "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		char *v = getenv(names[i]);
+		if (v != NULL)
+			explicit_bzero(v, strlen(v));
+		(void)unsetenv(names[i]);
+	}
+}
+
 /* An environment variable, with "" treated as unset (the AWS SDKs do the
  * same: `export AWS_REGION=` must not mean an empty region). */
 static const char *env(const char *name)

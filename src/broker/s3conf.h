@@ -112,4 +112,12 @@ int rp_s3_resolve(const char *uri, const rp_s3_flags *flags, const rp_config *cf
 /* explicit_bzero of every byte of creds. */
 void rp_s3_creds_wipe(rp_s3_creds *creds);
 
+/* Overwrites the values of AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN in
+ * this process's environment with zero bytes, in place, then unsets them.
+ * Why: the strings live in the initial environment block (and in
+ * /proc/PID/environ); fork would hand a copy to the confined child, where
+ * clearenv() only drops the pointers. Call it once the credentials are
+ * resolved. */
+void rp_s3_scrub_env(void);
+
 #endif

@@ -1558,6 +1558,8 @@ static void s_store_err_child(rawbuf *r)
 	rawbuf_u32(r, 0);
 }
 
+static void s_next_verify(rawbuf *r) { rawbuf_frame_u32(r, RP_MSG_NEXT_INPUT, 1, 0, NULL, 0); }
+
 static void test_broker_rejects_fake_child(void **state)
 {
 	(void)state;
@@ -1619,6 +1621,8 @@ static void test_broker_rejects_fake_child(void **state)
 		{ "bucket-what", RP_JOB_STORE_CHECK, s_bucket_what, "BUCKET_REQ.what 9 is unknown" },
 		{ "bucket-export", RP_JOB_EXPORT, s_bucket_export, "(job export): BUCKET_REQ is not allowed" },
 		{ "store-err-from-child", RP_JOB_VERIFY, s_store_err_child, "STORE_ERR out of order in state idle" },
+		{ "next-verify", RP_JOB_VERIFY, s_next_verify, "(job verify): NEXT_INPUT is not allowed" },
+		{ "next-single", RP_JOB_EXPORT, s_next_verify, "(job export): NEXT_INPUT is not allowed" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		memio *m = memio_new();

@@ -693,6 +693,23 @@ static void test_creds_file_bad_values(void **state)
 /* A failure after the credentials were read (e.g. a bad URI) never
  * leaves them in the caller's struct, and the order of checks does not
  * matter. */
+static void test_scrub_env(void **state)
+{
+	(void)state;
+	setenv("AWS_SECRET_ACCESS_KEY", "SECRETSECRET", 1);
+	setenv("AWS_SESSION_TOKEN", "TOKENTOKEN", 1);
+	char *sk = getenv("AWS_SECRET_ACCESS_KEY");
+	char *tk = getenv("AWS_SESSION_TOKEN");
+	rp_s3_scrub_env();
+	assert_null(getenv("AWS_SECRET_ACCESS_KEY"));
+	assert_null(getenv("AWS_SESSION_TOKEN"));
+	/* glibc never frees setenv strings: the old value memory is still
+	 * readable and must have been wiped in place. */
+	assert_int_equal(sk[0], 0);
+	assert_int_equal(tk[0], 0);
+	rp_s3_scrub_env(); /* nothing set: harmless */
+}
+
 static void test_creds_wiped_on_failure(void **state)
 {
 	(void)state;
@@ -731,6 +748,7 @@ int main(void)
 		T(test_creds_file_refused),
 		T(test_creds_file_bad_values),
 		T(test_creds_wiped_on_failure),
+		T(test_scrub_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
