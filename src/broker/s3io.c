@@ -188,8 +188,16 @@ static int s3io_read(void *self, rp_root root, const char *path, uint64_t max, r
 	int rc;
 	if (root == RP_ROOT_STORE && cache_take(x, path, max, fn, fnctx, &rc, err))
 		return rc;
-	if (s3io_get(x, key, max, err) != 0)
+	if (s3io_get(x, key, max, err) != 0) {
+		/* Decision Gate's wording names the relative path, not the key. */
+		if (err->code == RP_E_TOO_LARGE && x->resp->has_length)
+			rp_err_set(err, RP_E_TOO_LARGE, "artifact too large: %s (%llu > %llu)", path,
+				   (unsigned long long)x->resp->length, (unsigned long long)max);
+		else if (err->code == RP_E_TOO_LARGE)
+			rp_err_set(err, RP_E_TOO_LARGE, "artifact too large: %s (more than %llu bytes)", path,
+				   (unsigned long long)max);
 		return -1;
+	}
 	if (x->buf.len == 0)
 		return 0;
 	return fn(fnctx, x->buf.data, x->buf.len, err);

@@ -86,7 +86,8 @@ int rp_report_pass(const rp_report *r)
 /* Failures that mean "could not run" rather than "the runpack is bad". */
 static int is_fatal(rp_code c)
 {
-	return c == RP_E_IO || c == RP_E_NOMEM || c == RP_E_SANDBOX || c == RP_E_PROTO || c == RP_E_INTERNAL;
+	return c == RP_E_IO || c == RP_E_STORE || c == RP_E_NOMEM || c == RP_E_SANDBOX || c == RP_E_PROTO ||
+	       c == RP_E_INTERNAL;
 }
 
 static char *shown(const rp_str *s, char *buf, size_t n)
