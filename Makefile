@@ -31,7 +31,7 @@ CFLAGS   ?= -O2 -g
 ALLCFLAGS = -std=c17 -D_GNU_SOURCE -DRPVAULT_VERSION='"$(VERSION)"' $(WARN) $(HARDEN) \
             $(CFLAGS) $(SANFLAGS) -Isrc -Isandbox -I$(BUILD)/gen -MMD -MP
 LDHARDEN := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
-LIBS     := -lbearssl -lseccomp -lcap-ng -lcurl
+LIBS     := -lbearssl -lseccomp -lcap-ng
 
 MAIN_SRC := src/broker/main.c
 LIB_SRCS := $(filter-out $(MAIN_SRC),$(wildcard src/common/*.c src/child/*.c src/broker/*.c sandbox/*.c))

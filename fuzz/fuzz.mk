@@ -46,7 +46,7 @@ FUZZ_LIB_SRCS := $(filter-out $(MAIN_SRC),$(wildcard src/common/*.c src/child/*.
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -U_FORTIFY_SOURCE -DRPVAULT_VERSION='"$(VERSION)"' \
                -DRP_FUZZ_BUILD=1 -O2 -g -Wall -Wextra -Isrc -Isandbox -MMD -MP
-FUZZ_LIBS   := -lbearssl -lcurl
+FUZZ_LIBS   := -lbearssl
 
 FUZZ_FLAVOURS := afl replay
 ifneq ($(FUZZ_CMPLOG),0)

@@ -14,7 +14,7 @@
 #              by the .deb's maintainer scripts);
 #   test     - libcmocka-dev (unit tests only).
 # A Build-Depends package whose library is not in LIBS is listed with a
-# comment saying so (for example libcurl4-openssl-dev before the S3 backend).
+# comment saying so; libcurl, dlopen()ed for s3:// stores, is added explicitly.
 # Security posture: read-only queries of the dpkg database; fails rather
 # than writing an SBOM with a missing or unknown version. Deterministic for
 # a given machine state (created = $SOURCE_DATE_EPOCH).
@@ -67,6 +67,12 @@ for l in $LIBS; do
 	addpath runtime "$(readlink -f "$so")" "shared library lib$name (linked with $l)"
 	addpath build "$(physical "$so")" "headers and link library for $l"
 done
+# libcurl is not in LIBS: the broker dlopen()s libcurl.so.4 for s3:// stores
+# only (src/broker/curl_lazy.c), so it is a runtime Depends all the same.
+so=$("$CC" -print-file-name=libcurl.so)
+[ "$so" != libcurl.so ] || die "$CC cannot find libcurl.so (install libcurl4-openssl-dev)"
+addpath runtime "$(readlink -f "$so")" "shared library libcurl (dlopen()ed for s3:// stores)"
+addpath build "$(physical "$so")" "headers for the S3 transport (curl/curl.h)"
 addpath runtime "$(readlink -f "$("$CC" -print-file-name=libc.so.6)")" "C library"
 add runtime adduser "creates the rpvault account in the .deb's postinst"
 

@@ -40,6 +40,7 @@
 
 #include "../common/path.h"
 #include "../common/sha256.h"
+#include "curl_lazy.h"
 #include "s3http_internal.h"
 
 #define QUERY_MAX (32 * 1024)          /* an encoded query: a 4 KiB token x 3, plus the rest */
@@ -731,7 +732,7 @@ int rp_s3_open(rp_s3 **out, const rp_s3_settings *set, rp_s3_creds *creds, rp_er
 		(void)rp_err_set(err, RP_E_USAGE, "endpoint uses http:// without allow_http");
 		goto out;
 	}
-	if (global_init(err) != 0)
+	if (rp_curl_load(err) != 0 || global_init(err) != 0) /* libcurl is dlopen'ed here (curl_lazy.c) */
 		goto out;
 	s = calloc(1, sizeof *s);
 	if (s == NULL) {

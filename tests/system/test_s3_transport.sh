@@ -27,8 +27,8 @@ trap 'exit 130' INT TERM
 src="$top/src"
 run cc -std=c17 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Wno-format-truncation -I"$src" -o "$T/drive" \
 	"$top/tests/s3/s3http_drive.c" "$src/broker/s3http.c" "$src/broker/s3conf.c" "$src/broker/config.c" \
-	"$src/broker/sigv4.c" "$src/common/sha256.c" "$src/common/err.c" "$src/common/buf.c" \
-	"$src/common/keys.c" "$src/common/path.c" "$src/common/utf8.c" -lcurl -lbearssl
+	"$src/broker/sigv4.c" "$src/broker/curl_lazy.c" "$src/common/sha256.c" "$src/common/err.c" "$src/common/buf.c" \
+	"$src/common/keys.c" "$src/common/path.c" "$src/common/utf8.c" -lbearssl
 if [ "$RC" != 0 ]; then
 	fail "s3http_drive builds (needs libcurl4-openssl-dev, libbearssl-dev)"
 	exit 0
