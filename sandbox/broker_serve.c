@@ -14,10 +14,13 @@
  */
 #include "broker_serve.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/keys.h"
@@ -194,6 +197,57 @@ static int broker_read_sink(void *vctx, const uint8_t *p, size_t n, rp_err *err)
 	return 0;
 }
 
+/* READ served zero-copy: the backing opens the file (same checks and
+ * errors as its read), the bytes go file -> pipe with splice(2) as DATA
+ * frames of at most RP_FRAME_MAX_PAYLOAD, never through broker memory.
+ * Frame lengths come from fstat. As with read(): a file that grew while
+ * it was sent is sent on to its new end, and one that grew past max is
+ * refused with RP_E_TOO_LARGE (an ERR after DATA). A file that shrinks
+ * under a frame breaks the channel mid-frame (RP_E_IO: the job fails,
+ * the child is killed). */
+static int broker_read_spliced(broker *b, rp_root root, const char *path, uint64_t max,
+			       rp_err *err)
+{
+	int fd = -1;
+	uint64_t size = 0;
+	rp_err berr;
+	rp_err_clear(&berr);
+	int rc = b->backing->ops->read_fd(b->backing->self, root, path, max, &fd, &size, &berr);
+	if (rc == 0 && fd < 0)
+		rc = rp_err_set(&berr, RP_E_INTERNAL, "read_fd of %s returned no descriptor", path);
+	uint64_t sent = 0;
+	while (rc == 0) {
+		if (size > max) { /* the backing refuses up front; a file that grew is refused here */
+			rc = rp_err_set(&berr, RP_E_TOO_LARGE, "artifact too large: %s (%llu > %llu)",
+					path, (unsigned long long)size, (unsigned long long)max);
+			break;
+		}
+		while (sent < size) {
+			uint64_t left = size - sent;
+			uint32_t k = left < RP_FRAME_MAX_PAYLOAD ? (uint32_t)left : RP_FRAME_MAX_PAYLOAD;
+			if (rp_chan_send_spliced(&b->chan, RP_MSG_DATA, fd, k, err) != 0) {
+				(void)close(fd);
+				return rp_err_wrap(err, "READ %s (after %llu of %llu bytes)", path,
+						   (unsigned long long)sent, (unsigned long long)size);
+			}
+			sent += k;
+		}
+		struct stat st;
+		if (fstat(fd, &st) != 0)
+			rc = rp_err_set(&berr, RP_E_IO, "artifact error: cannot stat %s: %s", path,
+					rp_errno_name(errno));
+		else if ((uint64_t)st.st_size <= sent)
+			break; /* at the end (a shrink shows up as a short splice) */
+		else
+			size = (uint64_t)st.st_size;
+	}
+	if (fd >= 0)
+		(void)close(fd);
+	if (rc != 0)
+		return broker_reply(b, rc, &berr, err);
+	return rp_chan_send(&b->chan, RP_MSG_END, NULL, 0, NULL, 0, err);
+}
+
 static int broker_read(broker *b, rp_err *err)
 {
 	const uint8_t *pl = b->chan.payload;
@@ -211,6 +265,9 @@ static int broker_read(broker *b, rp_err *err)
 	if (broker_path(b, root, pl + RP_PL_READ_REQ, b->chan.hdr.len - RP_PL_READ_REQ,
 			"READ_REQ.path", path, err) != 0)
 		return -1;
+	/* FILE may be stdin (no size, no splice from a tty): streamed below. */
+	if (root != RP_ROOT_FILE && b->backing->ops->read_fd != NULL)
+		return broker_read_spliced(b, (rp_root)root, path, max, err);
 	read_ctx ctx = { .b = b, .max = max, .path = path };
 	rp_err berr;
 	rp_err_clear(&berr);

@@ -6,11 +6,13 @@
  * read into a fixed RP_FRAME_MAX_PAYLOAD buffer, so no length from the
  * peer ever sizes an allocation. On the child side only read(0)/write(1)
  * are used (the only I/O its seccomp policy allows); the broker side also
- * uses poll() and writev().
+ * uses poll(), writev() and splice() (file bytes into the child's pipe
+ * without a copy through broker memory).
  */
 #include "frame.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,20 +184,23 @@ static int fail(rp_chan *c)
 	return -1;
 }
 
-int rp_chan_send(rp_chan *c, rp_msg type, const void *a, size_t na, const void *b, size_t nb,
-		 rp_err *err)
+/* The checks every send makes before a byte goes out (a failure breaks
+ * the channel): payload size, state table, the type's length bounds,
+ * sequence numbers. Fills the encoded header and the next state. */
+static int send_prepare(rp_chan *c, rp_msg type, size_t total, int oversize,
+			uint8_t hdr[RP_FRAME_HDR_LEN], int *next, rp_err *err)
 {
 	if (c->broken)
 		return rp_err_set(err, RP_E_PROTO, "send %s: channel to %s already failed",
 				  rp_msg_name(type), peer_name(c));
-	if (na > RP_FRAME_MAX_PAYLOAD || nb > RP_FRAME_MAX_PAYLOAD - na) {
+	if (oversize || total > RP_FRAME_MAX_PAYLOAD) {
 		rp_err_set(err, RP_E_INTERNAL, "send %s: payload of %zu bytes exceeds %u",
-			   rp_msg_name(type), na + nb, RP_FRAME_MAX_PAYLOAD);
+			   rp_msg_name(type), total, RP_FRAME_MAX_PAYLOAD);
 		return fail(c);
 	}
-	uint32_t len = (uint32_t)(na + nb);
-	int next = rp_proto_next(c->state, c->self, type);
-	if (next < 0) {
+	uint32_t len = (uint32_t)total;
+	*next = rp_proto_next(c->state, c->self, type);
+	if (*next < 0) {
 		rp_err_set(err, RP_E_INTERNAL, "send %s: not allowed from %s in state %s",
 			   rp_msg_name(type), rp_side_name(c->self), rp_pstate_name(c->state));
 		return fail(c);
@@ -209,8 +214,19 @@ int rp_chan_send(rp_chan *c, rp_msg type, const void *a, size_t na, const void *
 		return fail(c);
 	}
 	rp_frame_hdr h = { .type = type, .len = len, .seq = c->tx_seq };
-	uint8_t hdr[RP_FRAME_HDR_LEN];
 	rp_frame_hdr_encode(&h, hdr);
+	return 0;
+}
+
+int rp_chan_send(rp_chan *c, rp_msg type, const void *a, size_t na, const void *b, size_t nb,
+		 rp_err *err)
+{
+	int oversize = na > RP_FRAME_MAX_PAYLOAD || nb > RP_FRAME_MAX_PAYLOAD - na;
+	uint8_t hdr[RP_FRAME_HDR_LEN];
+	int next;
+	if (send_prepare(c, type, na + nb, oversize, hdr, &next, err) != 0)
+		return -1;
+	uint32_t len = (uint32_t)(na + nb);
 	char what[48];
 	(void)snprintf(what, sizeof what, "send %s", rp_msg_name(type));
 	int64_t deadline = deadline_for(c);
@@ -230,6 +246,96 @@ int rp_chan_send(rp_chan *c, rp_msg type, const void *a, size_t na, const void *
 		r = write_all(c, iov, 3, deadline, what, err);
 	}
 	if (r != 0)
+		return fail(c);
+	c->tx_seq++;
+	c->state = (rp_pstate)next;
+	return 0;
+}
+
+/* The rest of a spliced frame (moved of len bytes are out) when splice
+ * cannot be used: read() into a bounce buffer, write() on. */
+static int copy_rest(rp_chan *c, int fd, uint32_t moved, uint32_t len, int64_t deadline,
+		     const char *what, rp_err *err)
+{
+	uint8_t buf[64 * 1024];
+	while (moved < len) {
+		size_t want = len - moved < sizeof buf ? len - moved : sizeof buf;
+		ssize_t n = read(fd, buf, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return rp_err_set(err, RP_E_IO, "%s: read from file after %u of %u bytes: %s",
+					  what, (unsigned)moved, (unsigned)len, rp_errno_name(errno));
+		if (n == 0)
+			return rp_err_set(err, RP_E_IO, "%s: file shrank while read: %u of %u bytes", what,
+					  (unsigned)moved, (unsigned)len);
+		struct iovec iov = { buf, (size_t)n };
+		if (write_all(c, &iov, 1, deadline, what, err) != 0)
+			return -1;
+		moved += (uint32_t)n;
+	}
+	return 0;
+}
+
+/* Moves exactly len bytes from fd to the channel: splice(2) with the
+ * channel's deadline on a full pipe, EINTR retried, EPIPE = peer gone. */
+static int splice_all(rp_chan *c, int fd, uint32_t len, int64_t deadline, const char *what,
+		      rp_err *err)
+{
+	/* The broker's write end is O_NONBLOCK (deadline >= 0): say so to
+	 * splice explicitly, so a full pipe is EAGAIN and we poll. */
+	unsigned flags = SPLICE_F_MOVE | SPLICE_F_MORE | (deadline >= 0 ? SPLICE_F_NONBLOCK : 0u);
+	uint32_t moved = 0;
+	while (moved < len) {
+		ssize_t n = splice(fd, NULL, c->wfd, NULL, len - moved, flags);
+		if (n > 0) {
+			moved += (uint32_t)n;
+			continue;
+		}
+		if (n == 0)
+			return rp_err_set(err, RP_E_IO, "%s: file shrank while read: %u of %u bytes", what,
+					  (unsigned)moved, (unsigned)len);
+		int e = errno;
+		if (e == EINTR)
+			continue;
+		if ((e == EAGAIN || e == EWOULDBLOCK) && deadline >= 0) {
+			if (wait_fd(c, c->wfd, POLLOUT, deadline, what, err) != 0)
+				return -1;
+			continue;
+		}
+		if (e == EINVAL || e == ENOSYS) /* file system or channel without splice */
+			return copy_rest(c, fd, moved, len, deadline, what, err);
+		if (e == EPIPE || e == ECONNRESET) {
+			c->peer_gone = 1;
+			return rp_err_set(err, RP_E_PROTO, "%s: write to %s: %s", what, peer_name(c),
+					  rp_errno_name(e));
+		}
+		return rp_err_set(err, RP_E_IO, "%s: splice from file after %u of %u bytes: %s", what,
+				  (unsigned)moved, (unsigned)len, rp_errno_name(e));
+	}
+	return 0;
+}
+
+int rp_chan_send_spliced(rp_chan *c, uint32_t type, int fd, uint32_t len, rp_err *err)
+{
+	uint8_t hdr[RP_FRAME_HDR_LEN];
+	int next;
+	if (send_prepare(c, (rp_msg)type, len, 0, hdr, &next, err) != 0)
+		return -1;
+	/* The child's policy has no splice: only the broker moves file bytes. */
+	if (c->self != RP_SIDE_BROKER) {
+		rp_err_set(err, RP_E_INTERNAL, "send %s: only the broker splices",
+			   rp_msg_name(type));
+		return fail(c);
+	}
+	char what[48];
+	(void)snprintf(what, sizeof what, "send %s", rp_msg_name(type));
+	int64_t deadline = deadline_for(c);
+	struct iovec iov = { hdr, RP_FRAME_HDR_LEN };
+	/* After the header the peer expects len payload bytes: any failure
+	 * from here on leaves the stream out of step, so the channel breaks. */
+	if (write_all(c, &iov, 1, deadline, what, err) != 0 ||
+	    splice_all(c, fd, len, deadline, what, err) != 0)
 		return fail(c);
 	c->tx_seq++;
 	c->state = (rp_pstate)next;

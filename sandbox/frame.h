@@ -58,6 +58,18 @@ void rp_chan_free(rp_chan *c);
 int rp_chan_send(rp_chan *c, rp_msg type, const void *a, size_t na, const void *b, size_t nb,
 		 rp_err *err);
 
+/* Broker side only: sends one frame of `type` whose len-byte payload is
+ * moved from the file fd (at its current offset) into the channel with
+ * splice(2), so the bytes never pass through the broker's memory. Same
+ * header, sequence number and state-table check as rp_chan_send, same
+ * deadline, EINTR and EPIPE handling. If the file system or the channel
+ * cannot splice (EINVAL), the rest of the frame is copied with read()
+ * and write(). Once the header went out the frame must be completed: if
+ * the file ends early the channel is broken and the error is RP_E_IO
+ * "file shrank while read: N of LEN bytes" (the caller kills the child);
+ * a read error is RP_E_IO as well, a vanished peer RP_E_PROTO. */
+int rp_chan_send_spliced(rp_chan *c, uint32_t type, int fd, uint32_t len, rp_err *err);
+
 /* Receives one frame into c->hdr / c->payload and advances c->state.
  * Every failure is fatal for the channel: RP_E_PROTO (bad or truncated
  * frame, EOF), RP_E_SANDBOX (deadline passed), RP_E_IO (read error). */

@@ -225,24 +225,64 @@ static int check_path(rp_root root, const char *path, rp_err *err)
 	return rp_path_validate(path, strnlen(path, RP_MAX_PATH_TOTAL + 1), "artifact path", err);
 }
 
-static int fs_read(void *self, rp_root root, const char *path, uint64_t max, rp_sink_fn fn, void *ctx, rp_err *err)
+/* The common start of read and read_fd: the root is bound, the path
+ * valid, the cap sane. Returns the root's fd (for FILE: the file itself). */
+static int read_root(rp_fsio *f, rp_root root, const char *path, uint64_t max, rp_err *err)
 {
-	rp_fsio *f = self;
 	int rfd = root_fd(f, root, err);
 	if (rfd < 0 || check_path(root, path, err) != 0)
 		return -1;
 	if (max > RP_MAX_ARTIFACT_BYTES)
 		return rp_err_set(err, RP_E_LIMIT, "read cap %llu exceeds %llu", (unsigned long long)max,
 				  RP_MAX_ARTIFACT_BYTES);
-	if (root == RP_ROOT_FILE)
-		return stream_fd(f, rfd, "input", max, fn, ctx, err);
+	return rfd;
+}
+
+/* Opens root/path for read or read_fd: the walk, the regular-file check
+ * and the size cap (refused before any byte). */
+static int open_for_read(rp_fsio *f, rp_root root, const char *path, uint64_t max, struct stat *st,
+			 rp_err *err)
+{
+	int rfd = read_root(f, root, path, max, err);
+	if (rfd < 0)
+		return -1;
+	return open_regular(rfd, path, max, st, err);
+}
+
+static int fs_read(void *self, rp_root root, const char *path, uint64_t max, rp_sink_fn fn, void *ctx, rp_err *err)
+{
+	rp_fsio *f = self;
+	if (root == RP_ROOT_FILE) {
+		int rfd = read_root(f, root, path, max, err);
+		return rfd < 0 ? -1 : stream_fd(f, rfd, "input", max, fn, ctx, err);
+	}
 	struct stat st;
-	int fd = open_regular(rfd, path, max, &st, err);
+	int fd = open_for_read(f, root, path, max, &st, err);
 	if (fd < 0)
 		return -1;
 	int rc = stream_fd(f, fd, path, max, fn, ctx, err);
 	(void)close(fd);
 	return rc;
+}
+
+/* read() without the streaming: the caller (the broker) splices the
+ * descriptor into the child's pipe. FILE is refused: it may be stdin (no
+ * size, no rewind), and read() serves it. */
+static int fs_read_fd(void *self, rp_root root, const char *path, uint64_t max, int *out, uint64_t *size,
+		      rp_err *err)
+{
+	rp_fsio *f = self;
+	*out = -1;
+	*size = 0;
+	if (root == RP_ROOT_FILE)
+		return rp_err_set(err, RP_E_INTERNAL, "read_fd: the input file root is served by read");
+	struct stat st;
+	int fd = open_for_read(f, root, path, max, &st, err);
+	if (fd < 0)
+		return -1;
+	*out = fd;
+	*size = (uint64_t)st.st_size;
+	return 0;
 }
 
 static int write_all(int fd, const uint8_t *p, size_t n, rp_err *err)
@@ -664,6 +704,7 @@ static const rp_io_ops fs_ops = {
 	.list = fs_list,
 	.output = fs_output,
 	.next_input = fs_next_input,
+	.read_fd = fs_read_fd,
 };
 
 rp_io rp_fsio_io(rp_fsio *f)

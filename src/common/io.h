@@ -100,6 +100,18 @@ typedef struct rp_io_ops {
 	 * bind IN to the next input. 0 when bound; -1 with RP_E_NOTFOUND when
 	 * there is none left. The broker reports each input's result. */
 	int (*next_input)(void *self, rp_code code, const char *msg, rp_err *err);
+	/* Opens the regular file root/path for reading exactly as read() does
+	 * (same validation, O_NOFOLLOW walk, regular-file check, error codes
+	 * and messages; a file larger than max is refused before any byte with
+	 * RP_E_TOO_LARGE "artifact too large: <path> (<size> > <max>)") and
+	 * hands over the descriptor instead of streaming it: *fd (O_CLOEXEC,
+	 * blocking, offset 0; the caller closes it) and *size (fstat at open).
+	 * On failure *fd is -1. Lets the broker splice(2) file bytes into the
+	 * child's pipe without copying them through its own memory. Backends
+	 * without descriptors (object stores, test fakes) leave it NULL and
+	 * are served through read(). Not for RP_ROOT_FILE (may be stdin). */
+	int (*read_fd)(void *self, rp_root root, const char *path, uint64_t max, int *fd,
+		       uint64_t *size, rp_err *err);
 } rp_io_ops;
 
 typedef struct rp_io {
