@@ -9,8 +9,11 @@
 #  2. fork + confinement alone: privsep_run of an empty job vs calling it
 #     directly (a bench driver linked against the library objects);
 #  3. throughput: 1 GiB (64 x 16 MiB artifacts) hashed in the child through
-#     frames vs hashed in-process from the same in-memory rp_io (target:
-#     within 10 %).
+#     frames vs hashed in-process from the same in-memory rp_io (this path
+#     copies: the in-memory backing has no read_fd);
+#  4. the real thing: `rpvault verify` of a 1 GiB runpack on disk (file
+#     reads spliced into the child) vs the in-process build, via
+#     bench/verify.sh (target: within 10 %).
 # Figures only; exits 0 unless something could not be built or run.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)

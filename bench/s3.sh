@@ -61,6 +61,7 @@ if [ -z "$RPVAULT_GIVEN" ]; then
 	make -s BUILD="$BUILD" "$BUILD/rpvault" >/dev/null || die "cannot build $BUILD/rpvault"
 fi
 [ -x "$RPVAULT" ] || die "$RPVAULT is not executable"
+RPVAULT_REAL=$(readlink -f "$RPVAULT")
 [ -x /usr/bin/time ] || die "/usr/bin/time is needed (apt-get install time)"
 
 # ---- tools ---------------------------------------------------------------------
@@ -203,10 +204,13 @@ measure() {
 		_p=$!
 		_w=""
 		if [ "$_watch" = 1 ]; then
-			# /usr/bin/time's child is rpvault's broker.
+			# /usr/bin/time's child running $RPVAULT is the broker (the
+			# subshell forks sed first, so check what each child runs).
 			_rp="" _i=0
-			while [ -z "$_rp" ] && [ "$_i" -lt 200 ] && [ -d "/proc/$_p" ]; do
-				_rp=$(awk '{ print $1 }' "/proc/$_p/task/$_p/children" 2>/dev/null || true)
+			while [ -z "$_rp" ] && [ "$_i" -lt 400 ] && [ -d "/proc/$_p" ]; do
+				for _c in $(cat "/proc/$_p/task/$_p/children" 2>/dev/null || true); do
+					[ "$(readlink "/proc/$_c/exe" 2>/dev/null || true)" = "$RPVAULT_REAL" ] && _rp=$_c
+				done
 				[ -n "$_rp" ] || sleep 0.005
 				_i=$((_i + 1))
 			done
@@ -260,7 +264,7 @@ for set in small large; do
 	measure "rpvault export --no-read-back" "$set" "$want" 1 : "$RPVAULT" export --no-read-back \
 		--store "s3://@B@" --endpoint "$EP" --path-style --allow-http $dirs
 	if [ -n "$AWS" ]; then
-		measure "aws s3 cp --recursive ($("$AWS" --version 2>&1 | cut -d' ' -f1))" "$set" "$want" 0 : \
+		measure "aws s3 cp ($("$AWS" --version 2>&1 | cut -d' ' -f1))" "$set" "$want" 0 : \
 			"$AWS" s3 cp --recursive --only-show-errors --endpoint-url "$EP" "$tmp/tree-$set" "s3://@B@/"
 	else
 		printf '%-7s %-36s %8s\n' "$set" "aws s3 cp --recursive" "n/a (no awscli)"

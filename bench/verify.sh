@@ -7,7 +7,8 @@
 # sha256sum and `openssl dgst -sha256` over the same files (best of 3), the
 # rpvault/openssl ratio, rpvault's peak RSS, the mean time of verifying the
 # golden runpack (200 runs), and in-memory SHA-256 throughput of the SHA-NI
-# path against BearSSL (bench/sha256_speed.c).
+# path against BearSSL (bench/sha256_speed.c). With RPVAULT_INPROC=path (a
+# RP_BENCH_INPROCESS build) it also times that binary on the 1 GiB runpack.
 # Why: hashing bounds verification time; these are the figures behind
 # docs/design/hashing.md. All timings are warm page cache: they measure
 # CPU, not the disk.
@@ -197,6 +198,15 @@ if [ -n "$total_bytes" ]; then
 			printf "  rpvault/openssl throughput ratio: %.2f (time ratio %.2f)\n", o / r, r / o }'
 	else
 		echo "  openssl dgst -sha256   n/a (openssl not installed)"
+	fi
+	# Issue 3's throughput target: the same command with the child's work
+	# run in-process (bench-only build, see bench/privsep.sh).
+	if [ -n "${RPVAULT_INPROC:-}" ] && [ -x "$RPVAULT_INPROC" ]; then
+		t_in=$(best_of_3 "$RPVAULT_INPROC" verify "$rp")
+		printf '  %-22s %8s s  %6s GB/s
+' "in-process build" "$(fmt_s "$t_in")" "$(fmt_gbs "$total_bytes" "$t_in")"
+		awk -v r="$t_rp" -v i="$t_in" 'BEGIN {
+			printf "  privsep/in-process throughput: %.1f %% (target >= 90 %%)\n", 100 * i / r }'
 	fi
 
 	if [ -x /usr/bin/time ]; then

@@ -37,7 +37,7 @@ calls starts one server. A request written to the FIFO REQ is the argument
 count and the arguments, each ending in a NUL byte (`printf '%s\\0' "$#"
 "$@"`); the server runs it with stdout in the file OUT and stderr in the
 file ERR (both truncated first), then writes the exit status and a newline
-to the FIFO REPLY. It stops when PPID is gone or on the request "quit".
+to the FIFO REPLY. OUT is created (empty) once the server is ready. It stops when PPID is gone or on the request "quit".
 
 Environment: S3_ENDPOINT (or AWS_ENDPOINT_URL), AWS_ACCESS_KEY_ID,
 AWS_SECRET_ACCESS_KEY, AWS_REGION (default us-east-1). Path-style URLs
@@ -244,6 +244,7 @@ def dispatch(s3, argv, out, err):
 def serve(req, reply, out_path, err_path, ppid):
     s3 = client()
     fd = os.open(req, os.O_RDWR)  # never sees EOF between writers
+    open(out_path, "wb").close()  # ready: the caller waits for OUT to exist
     buf = b""
     while True:
         # A request: count NUL, then count arguments each ending in NUL.
