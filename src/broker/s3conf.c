@@ -634,6 +634,13 @@ static int credentials(const rp_s3_flags *fl, const rp_config *cfg, rp_s3_settin
 	int n = snprintf(def, sizeof def, "%s/.aws/credentials", home);
 	if (n < 0 || (size_t)n >= sizeof def)
 		return rp_err_set(err, RP_E_USAGE, "HOME is too long");
+	/* Nothing named anywhere and no default file: say what is missing
+	 * rather than "cannot open ~/.aws/credentials". */
+	if (access(def, F_OK) != 0 && errno == ENOENT)
+		return rp_err_set(err, RP_E_USAGE,
+				  "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a credentials "
+				  "file (--credentials-file, AWS_SHARED_CREDENTIALS_FILE, [store] credentials_file, %s)",
+				  def);
 	return creds_from_file(def, "the default", set, c, err);
 }
 

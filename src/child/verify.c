@@ -528,11 +528,15 @@ int rp_verify_runpack(const rp_io *io, rp_root root, const char *name, const rp_
 	rp_err_clear(&rerr);
 	int r = rp_io_slurp(io, root, tried, RP_MAX_ARTIFACT_BYTES, &text, &rerr);
 	if (r != 0 && name == NULL && rerr.code == RP_E_NOTFOUND) {
+		rp_err first = rerr;
 		tried = "runpack.json";
 		rp_err_clear(&rerr);
 		r = rp_io_slurp(io, root, tried, RP_MAX_ARTIFACT_BYTES, &text, &rerr);
-		if (r != 0 && rerr.code == RP_E_NOTFOUND)
+		if (r != 0 && rerr.code == RP_E_NOTFOUND) {
+			/* Neither exists: report the first name and its own error. */
 			tried = "manifest.json";
+			rerr = first;
+		}
 	}
 	if (used_name != NULL)
 		*used_name = tried;
