@@ -47,6 +47,20 @@ expect "a failing runpack is refused" 1 "failed verification"
 [ ! -d "$S/tenant/1/namespace/1/scenario/golden-time-after/run/run-1/spec/sha256/0000000000000000000000000000000000000000000000000000000000000000" ] \
 	&& pass "nothing stored for a failing runpack" || fail "nothing stored for a failing runpack"
 
+# Several runpacks in one export (one confined child): a bad one and a
+# missing directory in the middle are reported with their names, the others
+# are stored, the exit status is the worst.
+"$RPVAULT" pack --out "$T/m2" --tenant 3 --namespace 4 --run multi-2 --generated-at logical:1 \
+	"$(dirname "$0")/../../examples/sample-run" >/dev/null 2>&1
+run "$RPVAULT" export --store "$U" "$T/m2" "$T/bad" "$T/nonexistent" "$GOLD"
+expect "a multi-runpack export exits with the worst status" 1 "export $T/bad: export refused"
+case $ERR in *"export $T/nonexistent: runpack directory $T/nonexistent does not exist"*) pass "a missing directory is named" ;;
+*) fail "a missing directory is named" "$ERR" ;; esac
+[ "$(printf '%s\n' "$OUT" | grep -c '^file://')" = 2 ] && pass "the two good runpacks are stored and printed" ||
+	fail "the two good runpacks are stored and printed" "$OUT"
+run "$RPVAULT" ls --store "$U" --tenant 3
+expect "the runpack after the failures is complete" 0 "complete   $U/tenant/3/namespace/4/"
+
 # Crash safety: an export that died before the manifest.
 "$RPVAULT" pack --out "$T/p2" --tenant 2 --namespace 1 --run run-2 --generated-at logical:3 "$GOLD" >/dev/null
 K2="tenant/2/namespace/1/scenario/golden-time-after/run/run-2/spec/sha256/5e2f158f4b4192a29986215a340c3f50f64166da28b210d23b4892a417f694e8/"
