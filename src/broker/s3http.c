@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bearssl.h>
 #include <curl/curl.h>
@@ -116,6 +117,60 @@ int rp_s3_etag_matches(const char *etag, const uint8_t md5[16])
 	want[34] = '\0';
 	return strcmp(etag, want) == 0;
 }
+
+static int file_changed(rp_err *err)
+{
+	return rp_err_set(err, RP_E_IO, "the local file changed while it was uploaded");
+}
+
+/* pread that retries EINTR. */
+static ssize_t pread_intr(int fd, void *buf, size_t n, uint64_t off)
+{
+	ssize_t r;
+	do
+		r = pread(fd, buf, n, (off_t)off);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+/* 0 when fd has no byte at offset size (EOF exactly there). */
+static int check_eof_at(int fd, uint64_t size, rp_err *err)
+{
+	uint8_t c;
+	ssize_t r = pread_intr(fd, &c, 1, size);
+	if (r < 0)
+		return rp_err_set(err, RP_E_IO, "cannot read the local file: %s", strerror(errno));
+	return r > 0 ? file_changed(err) : 0;
+}
+
+int rp_s3_hash_fd(int fd, uint64_t size, uint8_t *buf, size_t cap, uint8_t md5[16],
+		  uint8_t sha[RP_SHA256_LEN], rp_err *err)
+{
+	br_md5_context mc;
+	rp_sha256 sc;
+	br_md5_init(&mc);
+	rp_sha256_init(&sc);
+	for (uint64_t off = 0; off < size;) {
+		size_t want = size - off < (uint64_t)cap ? (size_t)(size - off) : cap;
+		ssize_t r = pread_intr(fd, buf, want, off);
+		if (r < 0)
+			return rp_err_set(err, RP_E_IO, "cannot read the local file: %s", strerror(errno));
+		if (r == 0)
+			return file_changed(err); /* shorter than size */
+		br_md5_update(&mc, buf, (size_t)r);
+		rp_sha256_update(&sc, buf, (size_t)r);
+		off += (uint64_t)r;
+	}
+	if (check_eof_at(fd, size, err) != 0) /* longer than size */
+		return -1;
+	br_md5_out(&mc, md5);
+	rp_sha256_final(&sc, sha);
+	return 0;
+}
+
+#ifdef RP_S3HTTP_TEST_HOOKS
+void (*rp_s3_test_after_hash)(const char *key, int fd);
+#endif
 
 /* Case-insensitive "Name:" at the start of a header line; *v gets the
  * trimmed value. */
@@ -237,10 +292,13 @@ typedef struct op {
 	const char *key; /* NULL for a bucket request */
 	const rp_sigv4_param *params;
 	size_t n_params;
-	const uint8_t *data; /* PUT body */
-	size_t len;
+	const uint8_t *data; /* PUT body in memory, or NULL when fd >= 0 */
+	int fd;              /* PUT body from this file (pread), or -1 */
+	uint64_t len;        /* PUT body length */
+	int hashed;          /* md5 / sha are known (fd bodies: hashed at the first start) */
 	uint8_t md5[16];
 	char md5_b64[25];
+	uint8_t sha[RP_SHA256_LEN];
 	char sha_hex[RP_SHA256_HEX_LEN + 1];
 	rp_buf *out; /* GET body */
 	uint64_t max;
@@ -258,7 +316,9 @@ typedef struct slot {
 	struct curl_slist *hdrs;
 	op *op;          /* NULL: free */
 	rp_s3_hdr hdr;
-	size_t up_off;   /* PUT: bytes handed to libcurl */
+	uint64_t up_off; /* PUT: bytes handed to libcurl (this attempt) */
+	rp_sha256 sent;  /* PUT from a file: SHA-256 of the bytes handed to libcurl */
+	int sent_checked; /* ... compared with the signed hash at the last byte */
 	uint64_t discarded;
 	uint64_t seen;   /* GET: bytes when the cap was hit */
 	int too_large;
@@ -276,6 +336,7 @@ struct rp_s3 {
 	unsigned n_slots;
 	const char *scheme; /* "https://" or "http://" */
 	rp_s3_resp scratch; /* for callers that pass resp == NULL */
+	uint8_t *hbuf;      /* RP_S3_FD_CHUNK bytes for hashing file bodies (lazy) */
 	char epath[EPATH_MAX + 1];
 	char query[QUERY_MAX + 1];
 	char url[8 + RP_SIGV4_HOST_MAX + EPATH_MAX + 1 + QUERY_MAX + 1];
@@ -387,16 +448,70 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* A file body: pread at this attempt's offset straight into libcurl's
+ * buffer, hashing what is handed over. Before the last bytes leave, the
+ * hash must be the one signed and the file must end there; otherwise the
+ * transfer is aborted (never retried), so the store never receives a
+ * complete body other than the one hashed. */
+static size_t read_fd_body(slot *sl, char *buf, size_t n)
+{
+	op *o = sl->op;
+	uint64_t left = o->len - sl->up_off;
+	if ((uint64_t)n > left)
+		n = (size_t)left;
+	size_t got = 0;
+	if (n > 0) {
+		ssize_t r = pread_intr(o->fd, buf, n, sl->up_off);
+		if (r < 0) {
+			(void)rp_err_set(&sl->cb_err, RP_E_IO, "cannot read the local file: %s", strerror(errno));
+			goto abort;
+		}
+		if (r == 0) {
+			(void)file_changed(&sl->cb_err);
+			goto abort;
+		}
+		got = (size_t)r;
+		rp_sha256_update(&sl->sent, buf, got);
+		sl->up_off += got;
+	}
+	if (sl->up_off == o->len && !sl->sent_checked) {
+		uint8_t d[RP_SHA256_LEN];
+		rp_sha256_final(&sl->sent, d);
+		sl->sent_checked = 1;
+		if (memcmp(d, o->sha, sizeof d) != 0) {
+			(void)file_changed(&sl->cb_err);
+			goto abort;
+		}
+		if (check_eof_at(o->fd, o->len, &sl->cb_err) != 0)
+			goto abort;
+	}
+	return got;
+abort:
+	sl->cb_failed = 1;
+	return CURL_READFUNC_ABORT;
+}
+
 static size_t on_read(char *buf, size_t size, size_t nitems, void *ud)
 {
 	slot *sl = ud;
-	size_t n = size * nitems, left = sl->op->len - sl->up_off;
-	if (n > left)
-		n = left;
+	size_t n = size * nitems;
+	if (sl->op->fd >= 0)
+		return read_fd_body(sl, buf, n);
+	uint64_t left = sl->op->len - sl->up_off;
+	if ((uint64_t)n > left)
+		n = (size_t)left;
 	if (n > 0)
 		memcpy(buf, sl->op->data + sl->up_off, n);
 	sl->up_off += n;
 	return n;
+}
+
+/* A fresh attempt (or a rewind) of a PUT body: from byte 0. */
+static void upload_restart(slot *sl)
+{
+	sl->up_off = 0;
+	rp_sha256_init(&sl->sent);
+	sl->sent_checked = 0;
 }
 
 /* libcurl rewinds the body when it resends on a fresh connection (a kept-
@@ -406,7 +521,13 @@ static int on_seek(void *ud, curl_off_t offset, int origin)
 	slot *sl = ud;
 	if (origin != SEEK_SET || offset < 0 || (uint64_t)offset > sl->op->len)
 		return CURL_SEEKFUNC_FAIL;
-	sl->up_off = (size_t)offset;
+	if (sl->op->fd >= 0) { /* the running hash only restarts from 0 */
+		if (offset != 0)
+			return CURL_SEEKFUNC_FAIL;
+		upload_restart(sl);
+		return CURL_SEEKFUNC_OK;
+	}
+	sl->up_off = (uint64_t)offset;
 	return CURL_SEEKFUNC_OK;
 }
 
@@ -505,6 +626,27 @@ static int configure(rp_s3 *s, slot *sl, op *o, long timeout_ms, rp_err *err)
 	return 0;
 }
 
+/* A file body's Content-MD5 and payload hash: one pread pass, before its
+ * first attempt (not per attempt: every retry must send the same bytes).
+ * A failure here fails the item without a request. */
+static int hash_body(rp_s3 *s, op *o)
+{
+	char k[SHOWN_MAX];
+	rp_err e;
+	if (s->hbuf == NULL && (s->hbuf = malloc(RP_S3_FD_CHUNK)) == NULL)
+		return rp_err_set(o->err, RP_E_NOMEM, "PUT %s: out of memory", show(o->key, k, sizeof k));
+	if (rp_s3_hash_fd(o->fd, o->len, s->hbuf, RP_S3_FD_CHUNK, o->md5, o->sha, &e) != 0)
+		return rp_err_set(o->err, e.code, "PUT %s: %s", show(o->key, k, sizeof k), e.msg);
+	rp_s3_base64(o->md5, 16, o->md5_b64);
+	rp_hex_encode(o->sha, RP_SHA256_LEN, o->sha_hex);
+	o->hashed = 1;
+#ifdef RP_S3HTTP_TEST_HOOKS
+	if (rp_s3_test_after_hash != NULL)
+		rp_s3_test_after_hash(o->key, o->fd);
+#endif
+	return 0;
+}
+
 /* Starts the next attempt of o on the free slot sl. -1: o failed for good
  * (err set) without a transfer. */
 static int start(rp_s3 *s, slot *sl, op *o, uint64_t now)
@@ -522,7 +664,7 @@ static int start(rp_s3 *s, slot *sl, op *o, uint64_t now)
 		rp_buf_reset(o->out);
 	memset(&sl->hdr, 0, sizeof sl->hdr);
 	sl->op = o;
-	sl->up_off = 0;
+	upload_restart(sl); /* a retry sends the body again from byte 0 */
 	sl->discarded = 0;
 	sl->seen = 0;
 	sl->too_large = 0;
@@ -531,6 +673,10 @@ static int start(rp_s3 *s, slot *sl, op *o, uint64_t now)
 	sl->errbuf[0] = '\0';
 	rp_err_clear(&sl->cb_err);
 	long timeout = spent < s->set.deadline_ms ? (long)(s->set.deadline_ms - spent) : 1L;
+	if (o->kind == OP_PUT && !o->hashed && hash_body(s, o) != 0) {
+		sl->op = NULL;
+		return -1;
+	}
 	if (prepare(s, sl, o, o->err) != 0 || configure(s, sl, o, timeout, o->err) != 0) {
 		hdrs_free(&sl->hdrs);
 		sl->op = NULL;
@@ -638,12 +784,17 @@ static void run(rp_s3 *s, op *ops, size_t n)
 				pick = &ops[next++];
 			if (pick == NULL)
 				break;
+			/* Hashing a large file body takes a while: one per pass,
+			 * so the transfers already running keep moving in between. */
+			int hashing = pick->kind == OP_PUT && !pick->hashed && pick->len > RP_S3_FD_CHUNK;
 			if (start(s, sl, pick, now) != 0) {
 				pick->failed = 1;
 				pick->state = OP_DONE;
 				done++;
 				j--; /* the slot is still free */
 			}
+			if (hashing)
+				break;
 		}
 		int running = 0;
 		(void)curl_multi_perform(s->multi, &running);
@@ -690,6 +841,7 @@ void rp_s3_close(rp_s3 *s)
 		hdrs_free(&s->slots[j].hdrs);
 	}
 	free(s->slots);
+	free(s->hbuf);
 	if (s->multi != NULL)
 		(void)curl_multi_cleanup(s->multi);
 	rp_sigv4_ctx_clear(&s->sig);
@@ -780,6 +932,7 @@ static void op_init(op *o, enum op_kind kind, const char *key, rp_s3_resp *resp,
 	memset(o, 0, sizeof *o);
 	o->kind = kind;
 	o->key = key;
+	o->fd = -1;
 	o->resp = resp;
 	o->err = err;
 	rp_err_clear(err);
@@ -863,15 +1016,24 @@ int rp_s3_put_many(rp_s3 *s, rp_s3_put_item *items, size_t n, rp_err *err)
 	for (size_t i = 0; i < n; i++) {
 		op *o = &ops[i];
 		op_init(o, OP_PUT, items[i].key, &items[i].resp, &items[i].err);
+		o->fd = -1;
+		if (items[i].fd >= 0 && items[i].data == NULL) {
+			/* a file body: hashed by one pread pass at its first start */
+			o->fd = items[i].fd;
+			o->len = items[i].size;
+			continue;
+		}
 		o->data = items[i].data != NULL ? items[i].data : (const uint8_t *)"";
 		o->len = items[i].len;
 		/* Content-MD5 and the payload hash once per item, not per attempt. */
 		br_md5_context mc;
 		br_md5_init(&mc);
-		br_md5_update(&mc, o->data, o->len);
+		br_md5_update(&mc, o->data, items[i].len);
 		br_md5_out(&mc, o->md5);
 		rp_s3_base64(o->md5, 16, o->md5_b64);
-		rp_sha256_hex(o->data, o->len, o->sha_hex);
+		rp_sha256_digest(o->data, items[i].len, o->sha);
+		rp_hex_encode(o->sha, RP_SHA256_LEN, o->sha_hex);
+		o->hashed = 1;
 	}
 	run(s, ops, n);
 	int rc = batch_result(ops, n, err);

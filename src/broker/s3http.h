@@ -8,7 +8,9 @@
  * our own SigV4 (sigv4.h) over the exact encoded path and query that go on
  * the wire; x-amz-content-sha256 carries the real payload hash. PUT also
  * sends Content-MD5 and Content-Type: application/json, and checks that the
- * returned ETag is the quoted MD5 of what was sent (a single-part PUT).
+ * returned ETag is the quoted MD5 of what was sent (a single-part PUT). A
+ * PUT body comes from memory or is streamed from a file descriptor
+ * (rp_s3_put_item).
  *
  * Retries: on connection failures, resets, timeouts, HTTP 500, 502, 503
  * (SlowDown included) and 504, with exponential backoff (100 ms doubling,
@@ -90,11 +92,33 @@ int rp_s3_get(rp_s3 *s, const char *key, uint64_t max, rp_buf *out, rp_s3_resp *
 /* HEAD an object: status, length, etag, version id. */
 int rp_s3_head(rp_s3 *s, const char *key, rp_s3_resp *resp, rp_err *err);
 
-/* One object to PUT. data/len are the exact bytes (len <= 16 MiB). */
+/* One object to PUT, its body either in memory or in a file.
+ *
+ * Memory (fd == -1): data/len are the exact bytes (len <= 16 MiB).
+ *
+ * File (fd >= 0, data NULL): the body is the size bytes of the regular
+ * file fd from offset 0 (read with pread; the descriptor's offset is
+ * neither used nor moved; the caller keeps it open until rp_s3_put_many
+ * returns, then closes it). Before the item's first request the transport
+ * reads the file once (RP_S3_FD_CHUNK bytes at a time, one buffer reused)
+ * for Content-MD5 and the signed payload hash; then libcurl pulls the body
+ * by pread at an offset kept per attempt, so a retry or a rewind sends it
+ * again from byte 0, never more than a chunk in memory. The bytes handed
+ * to libcurl are hashed as they go: when the file is shorter than size
+ * (EOF early), longer (a byte at offset size), or its bytes are not the
+ * ones hashed (checked before the last bytes leave), the transfer is
+ * aborted and the item fails with RP_E_IO "PUT <key>: the local file
+ * changed while it was uploaded", never retried; the store is never sent a
+ * complete body other than the one signed. A read error is RP_E_IO "PUT
+ * <key>: cannot read the local file: <reason>".
+ *
+ * Zero-initialised items are fd 0: set fd = -1 for a memory body. */
 typedef struct rp_s3_put_item {
 	const char *key;
 	const uint8_t *data;
 	size_t len;
+	int fd;          /* -1: data/len; else the file to send (data NULL) */
+	uint64_t size;   /* the file's size when fd >= 0 (<= 16 MiB) */
 	rp_s3_resp resp; /* out: status, etag, version id of this PUT */
 	rp_err err;      /* out: this item's failure (code RP_OK on success) */
 } rp_s3_put_item;

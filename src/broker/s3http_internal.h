@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "../common/err.h"
+#include "../common/sha256.h"
 #include "s3conf.h"
 #include "s3http.h"
 
@@ -46,6 +47,27 @@ void rp_s3_base64(const uint8_t *in, size_t n, char *out);
 
 /* 1 when etag is exactly '"' + 32 lower-case hex digits of md5 + '"'. */
 int rp_s3_etag_matches(const char *etag, const uint8_t md5[16]);
+
+/* PUT bodies from a file descriptor (rp_s3_put_item.fd): the hashing pass
+ * reads this many bytes per pread, into one buffer reused for every item. */
+#define RP_S3_FD_CHUNK (256u * 1024u)
+
+/* Content-MD5 (md5) and the SHA-256 payload hash (sha) of exactly size
+ * bytes of fd from offset 0, in one pread pass through buf[0..cap). The
+ * file must hold exactly size bytes: EOF before size, or a byte at offset
+ * size, is RP_E_IO "the local file changed while it was uploaded"; a read
+ * error is RP_E_IO "cannot read the local file: <reason>". The file
+ * offset of fd is not used or moved. */
+int rp_s3_hash_fd(int fd, uint64_t size, uint8_t *buf, size_t cap, uint8_t md5[16],
+		  uint8_t sha[RP_SHA256_LEN], rp_err *err);
+
+#ifdef RP_S3HTTP_TEST_HOOKS
+/* Test builds only (the system test's driver compiles s3http.c with
+ * -DRP_S3HTTP_TEST_HOOKS; rpvault never has it): called with the item's
+ * key and descriptor right after a file body was hashed and before its
+ * first request is signed, so a test can change the file in between. */
+extern void (*rp_s3_test_after_hash)(const char *key, int fd);
+#endif
 
 /* What one response's headers said beyond rp_s3_resp. */
 typedef struct rp_s3_hdr {

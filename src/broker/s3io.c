@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../common/keys.h"
 #include "../common/path.h"
@@ -81,8 +82,9 @@ static int s3io_put(rp_s3io *x, const char *key, const uint8_t *p, size_t n, rp_
 	if (it == NULL)
 		return rp_err_set(err, RP_E_NOMEM, "out of memory");
 	it->key = key;
-	it->data = p;
+	it->data = p != NULL ? p : (const uint8_t *)"";
 	it->len = n;
+	it->fd = -1;
 	int rc = rp_s3_put_many(x->s3, it, 1, err);
 	if (rc != 0)
 		s3io_note(x, "PUT", key, &it->resp);
@@ -118,31 +120,41 @@ static int cache_init(rp_s3io *x, size_t n)
 	return 0;
 }
 
-/* GETs the just-PUT objects [start, end) back in parallel into the cache,
- * if they fit the budget. A failure only leaves entries empty: the child's
- * own read then GETs the object and reports what went wrong. */
+/* GETs the just-PUT objects [start, end) back in parallel into the cache:
+ * only objects of at most RP_S3IO_PREFETCH_ONE bytes, and at most
+ * RP_S3IO_PREFETCH_TOTAL bytes per runpack (store_open empties the cache);
+ * the child's reads GET the others on demand (s3io_read). A failure only
+ * leaves entries empty: the child's own read then GETs the object and
+ * reports what went wrong. */
 static void cache_fill(rp_s3io *x, const char *const *paths, char (*keys)[RP_MAX_PATH_TOTAL + 1],
-		       const size_t *lens, size_t start, size_t end)
+		       const uint64_t *lens, size_t start, size_t end)
 {
-	size_t bytes = 0;
-	for (size_t i = start; i < end; i++)
-		bytes += lens[i];
-	if (!x->prefetch || x->n_cache == 0 || x->cache_bytes + bytes > RP_S3IO_PUT_BUDGET)
+	if (!x->prefetch || x->n_cache == 0 || end <= start)
 		return;
+	size_t *idx = calloc(end - start, sizeof *idx);
 	rp_s3_get_item *g = calloc(end - start, sizeof *g);
-	if (g == NULL)
-		return;
-	for (size_t i = start; i < end; i++) {
-		g[i - start].key = keys[i];
-		g[i - start].max = RP_MAX_ARTIFACT_BYTES;
-		rp_buf_init(&g[i - start].body, (size_t)RP_MAX_ARTIFACT_BYTES);
+	size_t m = 0;
+	uint64_t bytes = x->cache_bytes;
+	for (size_t i = start; idx != NULL && g != NULL && i < end; i++) {
+		if (lens[i] > RP_S3IO_PREFETCH_ONE || bytes + lens[i] > RP_S3IO_PREFETCH_TOTAL)
+			continue;
+		bytes += lens[i];
+		idx[m] = i;
+		g[m].key = keys[i];
+		g[m].max = RP_S3IO_PREFETCH_ONE; /* replaced meanwhile by something larger: not cached */
+		rp_buf_init(&g[m].body, RP_S3IO_PREFETCH_ONE);
+		m++;
 	}
-	rp_err err;
-	rp_err_clear(&err);
-	(void)rp_s3_get_many(x->s3, g, end - start, &err);
-	for (size_t i = start; i < end; i++) {
-		rp_s3_get_item *it = &g[i - start];
-		if (!it->failed && it->err.code == RP_OK && it->resp.status >= 200 && it->resp.status < 300) {
+	if (m > 0) {
+		rp_err err;
+		rp_err_clear(&err);
+		(void)rp_s3_get_many(x->s3, g, m, &err);
+	}
+	for (size_t k = 0; k < m; k++) {
+		size_t i = idx[k];
+		rp_s3_get_item *it = &g[k];
+		if (!it->failed && it->err.code == RP_OK && it->resp.status >= 200 && it->resp.status < 300 &&
+		    x->cache_bytes + it->body.len <= RP_S3IO_PREFETCH_TOTAL) {
 			(void)snprintf(x->cache_path[i], sizeof x->cache_path[i], "%s", paths[i]);
 			x->cache_body[i] = it->body; /* moved */
 			x->cache_full[i] = 1;
@@ -152,6 +164,7 @@ static void cache_fill(rp_s3io *x, const char *const *paths, char (*keys)[RP_MAX
 		}
 	}
 	free(g);
+	free(idx);
 }
 
 /* Serves a STORE read from the prefetched copy (kept until the runpack is
@@ -245,8 +258,73 @@ static int s3io_copy(void *self, rp_root from, rp_root to, const char *path, uin
 	return x->local.ops->write(x->local.self, to, path, p, x->buf.len, err);
 }
 
-/* Local files to the store: loads them within the byte budget and PUTs
- * each batch in parallel. Anything else: one copy at a time. */
+/* Local files to the store when the local backing has no descriptors:
+ * loads them within the byte budget and PUTs each batch in parallel. */
+static int copy_many_mem(rp_s3io *x, rp_root from, rp_root to, const char *const *paths, size_t n,
+			 uint64_t max, rp_err *err)
+{
+	rp_s3_put_item *items = calloc(n, sizeof *items);
+	rp_buf *bufs = calloc(n, sizeof *bufs);
+	char(*keys)[RP_MAX_PATH_TOTAL + 1] = calloc(n, sizeof *keys);
+	uint64_t *lens = calloc(n, sizeof *lens);
+	int rc = -1;
+	if (items == NULL || bufs == NULL || keys == NULL || lens == NULL ||
+	    (x->prefetch && cache_init(x, n) != 0)) {
+		rp_err_set(err, RP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		rp_buf_init(&bufs[i], (size_t)max);
+	size_t start = 0, held = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n) {
+			if (s3io_key(x, to, paths[i], keys[i], err) < 0 ||
+			    rp_io_slurp(&x->local, from, paths[i], max, &bufs[i], err) != 0)
+				goto out;
+		}
+		size_t len = i < n ? bufs[i].len : 0;
+		if (i > start && (i == n || held + len > RP_S3IO_PUT_BUDGET)) {
+			for (size_t j = start; j < i; j++) {
+				items[j].key = keys[j];
+				items[j].data = bufs[j].data != NULL ? bufs[j].data : (const uint8_t *)"";
+				items[j].len = bufs[j].len;
+				items[j].fd = -1;
+			}
+			if (rp_s3_put_many(x->s3, items + start, i - start, err) != 0) {
+				for (size_t j = start; j < i; j++)
+					if (items[j].err.code != RP_OK) {
+						s3io_note(x, "PUT", keys[j], &items[j].resp);
+						break;
+					}
+				goto out;
+			}
+			for (size_t j = start; j < i; j++) {
+				lens[j] = bufs[j].len;
+				rp_buf_free(&bufs[j]);
+			}
+			cache_fill(x, paths, keys, lens, start, i);
+			start = i;
+			held = 0;
+		}
+		held += len;
+	}
+	rc = 0;
+out:
+	if (bufs != NULL)
+		for (size_t i = 0; i < n; i++)
+			rp_buf_free(&bufs[i]);
+	free(bufs);
+	free(items);
+	free(keys);
+	free(lens);
+	return rc;
+}
+
+/* Local files to the store: opens up to RP_S3IO_FD_BATCH of them at a time
+ * through the local backing's read_fd (the same checks as read) and PUTs
+ * each batch with one rp_s3_put_many, the transport streaming every body
+ * from its descriptor (at most settings.parallel in flight, no artifact
+ * held in memory). Anything else: one copy at a time. */
 static int s3io_copy_many(void *self, rp_root from, rp_root to, const char *const *paths, size_t n,
 			  uint64_t max, rp_err *err)
 {
@@ -263,64 +341,62 @@ static int s3io_copy_many(void *self, rp_root from, rp_root to, const char *cons
 				return -1;
 		return 0;
 	}
-	rp_s3_put_item *items = calloc(n, sizeof *items);
-	rp_buf *bufs = calloc(n, sizeof *bufs);
+	if (x->local.ops->read_fd == NULL || from == RP_ROOT_FILE)
+		return copy_many_mem(x, from, to, paths, n, max, err);
+	size_t nb = n < RP_S3IO_FD_BATCH ? n : RP_S3IO_FD_BATCH;
+	rp_s3_put_item *items = calloc(nb, sizeof *items);
 	char(*keys)[RP_MAX_PATH_TOTAL + 1] = calloc(n, sizeof *keys);
+	uint64_t *lens = calloc(n, sizeof *lens);
+	int *fds = calloc(nb, sizeof *fds);
 	int rc = -1;
-	if (items == NULL || bufs == NULL || keys == NULL) {
+	if (fds != NULL)
+		for (size_t k = 0; k < nb; k++)
+			fds[k] = -1;
+	if (items == NULL || keys == NULL || lens == NULL || fds == NULL ||
+	    (x->prefetch && cache_init(x, n) != 0)) {
 		rp_err_set(err, RP_E_NOMEM, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++)
-		rp_buf_init(&bufs[i], (size_t)max);
-	size_t *lens = calloc(n, sizeof *lens);
-	if (lens == NULL || (x->prefetch && cache_init(x, n) != 0)) {
-		free(lens);
-		rp_err_set(err, RP_E_NOMEM, "out of memory");
-		goto out;
-	}
-	size_t start = 0, held = 0;
-	for (size_t i = 0; i <= n; i++) {
-		if (i < n) {
+	for (size_t start = 0; start < n; start += nb) {
+		size_t end = n - start < nb ? n : start + nb;
+		for (size_t i = start; i < end; i++) {
+			rp_s3_put_item *it = &items[i - start];
+			memset(it, 0, sizeof *it);
 			if (s3io_key(x, to, paths[i], keys[i], err) < 0 ||
-			    rp_io_slurp(&x->local, from, paths[i], max, &bufs[i], err) != 0)
+			    x->local.ops->read_fd(x->local.self, from, paths[i], max, &fds[i - start], &lens[i],
+						  err) != 0)
 				goto out;
+			it->key = keys[i];
+			it->data = NULL;
+			it->fd = fds[i - start];
+			it->size = lens[i];
 		}
-		size_t len = i < n ? bufs[i].len : 0;
-		if (i > start && (i == n || held + len > RP_S3IO_PUT_BUDGET)) {
-			for (size_t j = start; j < i; j++) {
-				items[j].key = keys[j];
-				items[j].data = bufs[j].data != NULL ? bufs[j].data : (const uint8_t *)"";
-				items[j].len = bufs[j].len;
+		int put = rp_s3_put_many(x->s3, items, end - start, err);
+		for (size_t k = 0; k < nb; k++)
+			if (fds[k] >= 0) {
+				(void)close(fds[k]);
+				fds[k] = -1;
 			}
-			if (rp_s3_put_many(x->s3, items + start, i - start, err) != 0) {
-				for (size_t j = start; j < i; j++)
-					if (items[j].err.code != RP_OK) {
-						s3io_note(x, "PUT", keys[j], &items[j].resp);
-						break;
-					}
-				free(lens);
-				goto out;
-			}
-			for (size_t j = start; j < i; j++) {
-				lens[j] = bufs[j].len;
-				rp_buf_free(&bufs[j]);
-			}
-			cache_fill(x, paths, keys, lens, start, i);
-			start = i;
-			held = 0;
+		if (put != 0) {
+			for (size_t i = start; i < end; i++)
+				if (items[i - start].err.code != RP_OK) {
+					s3io_note(x, "PUT", keys[i], &items[i - start].resp);
+					break;
+				}
+			goto out;
 		}
-		held += len;
+		cache_fill(x, paths, keys, lens, start, end);
 	}
-	free(lens);
 	rc = 0;
 out:
-	if (bufs != NULL)
-		for (size_t i = 0; i < n; i++)
-			rp_buf_free(&bufs[i]);
-	free(bufs);
+	if (fds != NULL)
+		for (size_t k = 0; k < nb; k++)
+			if (fds[k] >= 0)
+				(void)close(fds[k]);
+	free(fds);
 	free(items);
 	free(keys);
+	free(lens);
 	return rc;
 }
 

@@ -14,8 +14,13 @@
  * Security posture: BROKER code. Moves bytes only: GET bodies are buffered
  * (<= 16 MiB, so a retried GET never sends the child half an object twice)
  * and streamed to the child; error and listing bodies are relayed unparsed
- * (STORE_ERR, list_page). Memory for uploads is bounded by
- * RP_S3IO_PUT_BUDGET bytes of artifacts in flight (plus one artifact).
+ * (STORE_ERR, list_page). Uploads of local files stream each body from
+ * its descriptor (rp_s3_put_item.fd; at most RP_S3IO_FD_BATCH files open
+ * at once), so no artifact is held in memory; only a local backing without
+ * read_fd falls back to loading them, bounded by RP_S3IO_PUT_BUDGET bytes
+ * of artifacts in flight (plus one artifact). The read-back prefetch holds
+ * at most RP_S3IO_PREFETCH_TOTAL bytes of objects of at most
+ * RP_S3IO_PREFETCH_ONE bytes each; larger ones are read on demand.
  */
 #ifndef RP_S3IO_H
 #define RP_S3IO_H
@@ -26,7 +31,10 @@
 #include "s3conf.h"
 #include "s3http.h"
 
-#define RP_S3IO_PUT_BUDGET ((size_t)24 * 1024 * 1024)
+#define RP_S3IO_PUT_BUDGET ((size_t)24 * 1024 * 1024)   /* memory fallback only */
+#define RP_S3IO_FD_BATCH ((size_t)64)                    /* files open during an upload */
+#define RP_S3IO_PREFETCH_ONE ((uint64_t)1024 * 1024)     /* largest object read back ahead */
+#define RP_S3IO_PREFETCH_TOTAL ((uint64_t)8 * 1024 * 1024) /* read back ahead per runpack */
 
 typedef struct rp_s3io {
 	rp_fsio *fs;                   /* local roots */
@@ -41,15 +49,15 @@ typedef struct rp_s3io {
 	int has_detail;
 	char what[600];
 	rp_buf buf;                    /* GET body */
-	/* Read-back prefetch: after a batch of artifacts is PUT, GET them back
-	 * in parallel (within the budget) and serve the child's verification
+	/* Read-back prefetch: after a batch of artifacts is PUT, GET the small
+	 * ones back in parallel (RP_S3IO_PREFETCH_*) and serve the child's verification
 	 * reads of STORE from these fresh copies, instead of one GET at a time. */
 	int prefetch;
 	size_t n_cache;
 	char (*cache_path)[RP_MAX_PATH_TOTAL + 1];
 	rp_buf *cache_body;
 	int *cache_full;
-	size_t cache_bytes;
+	uint64_t cache_bytes;
 } rp_s3io;
 
 int rp_s3io_init(rp_s3io *x, rp_fsio *fs, rp_s3 *s3, const rp_s3_settings *set, rp_err *err);

@@ -14,7 +14,7 @@
  *   cc -std=c17 -D_GNU_SOURCE -Isrc -o s3http_drive tests/s3/s3http_drive.c \
  *      src/broker/s3http.c src/broker/s3conf.c src/broker/config.c \
  *      src/broker/sigv4.c src/common/{sha256,err,buf,keys,path,utf8}.c \
- *      -lcurl -lbearssl
+ *      -DRP_S3HTTP_TEST_HOOKS -lcurl -lbearssl
  * Usage: s3http_drive URI COMMAND [ARGS]; settings and credentials come
  * from the environment exactly as rpvault reads them (AWS_ENDPOINT_URL,
  * AWS_ACCESS_KEY_ID, ..., RPVAULT_S3_PATH_STYLE, RPVAULT_S3_ALLOW_HTTP,
@@ -30,19 +30,30 @@
  *   putflaky N              put_many of "flaky-put" (503 twice) and N other keys
  *   getbody KEY BODY MINATTEMPTS
  *                           GET succeeds with BODY after >= MINATTEMPTS attempts
+ *   putfd DIR               PUTs streamed from files in DIR (5 MiB and empty,
+ *                           alone and in one batch): GET back, same bytes,
+ *                           ETag = MD5
+ *   putfdchanged DIR        files changed after hashing, before sending
+ *                           (truncated, grown, one byte rewritten; through
+ *                           the test-only hook): RP_E_IO, one attempt,
+ *                           nothing stored
  * Prints "ok - ..." / "not ok - ..." lines; exit 1 if any check failed.
  * Security posture: test code; never prints the secret (it checks that no
  * message contains it).
  */
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "broker/s3conf.h"
 #include "broker/s3http.h"
+#include "broker/s3http_internal.h"
 #include "common/sha256.h"
 
 static int g_failed;
@@ -117,6 +128,7 @@ static int cmd_roundtrip(rp_s3 *s, const rp_s3_settings *set)
 		items[i].key = full[i];
 		items[i].data = (const uint8_t *)data[i];
 		items[i].len = strlen(data[i]);
+		items[i].fd = -1;
 	}
 	rp_err err;
 	int rc = rp_s3_put_many(s, items, 2, &err);
@@ -183,6 +195,7 @@ static int cmd_putmany(rp_s3 *s, const rp_s3_settings *set, int n)
 		items[i].key = keys[i];
 		items[i].data = bodies[i];
 		items[i].len = len;
+		items[i].fd = -1;
 	}
 	rp_err err;
 	double t0 = secs();
@@ -222,7 +235,7 @@ static int cmd_toolarge(rp_s3 *s, const rp_s3_settings *set)
 	memset(data, 'x', sizeof data);
 	char key[256];
 	snprintf(key, sizeof key, "%sbig/one thousand.json", set->root_prefix);
-	rp_s3_put_item it = { .key = key, .data = data, .len = sizeof data };
+	rp_s3_put_item it = { .key = key, .data = data, .len = sizeof data, .fd = -1 };
 	rp_err err;
 	int rc = rp_s3_put_many(s, &it, 1, &err);
 	check(rc == 0, "PUT 1000 bytes (%s)", rc == 0 ? "ok" : err.msg);
@@ -305,6 +318,7 @@ static int cmd_putflaky(rp_s3 *s, int n)
 		items[i].key = keys[i];
 		items[i].data = (const uint8_t *)keys[i];
 		items[i].len = strlen(keys[i]);
+		items[i].fd = -1;
 	}
 	rp_err err;
 	int rc = rp_s3_put_many(s, items, (size_t)n + 1, &err);
@@ -328,6 +342,144 @@ static int cmd_getbody(rp_s3 *s, const char *key, const char *want, unsigned min
 	check(rc == 0 && b.len == strlen(want) && memcmp(b.data, want, b.len) == 0 && resp.attempts >= min_attempts,
 	      "GET %s succeeds after %u attempts (%s)", key, resp.attempts, rc == 0 ? "ok" : err.msg);
 	rp_buf_free(&b);
+	return 0;
+}
+
+/* A file of n bytes at DIR/NAME (pattern from seed), opened read-write. */
+static int make_file(const char *dir, const char *name, size_t n, unsigned seed, uint8_t **copy)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	uint8_t *p = malloc(n > 0 ? n : 1);
+	if (fd < 0 || p == NULL) {
+		check(0, "create %s", path);
+		exit(1);
+	}
+	uint32_t x = seed * 2654435761u + 1u;
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		p[i] = (uint8_t)x;
+	}
+	for (size_t off = 0; off < n;) {
+		ssize_t w = write(fd, p + off, n - off);
+		if (w <= 0) {
+			check(0, "write %s", path);
+			exit(1);
+		}
+		off += (size_t)w;
+	}
+	*copy = p;
+	return fd;
+}
+
+/* GET key: the same n bytes; HEAD: the ETag is their MD5. */
+static void check_stored(rp_s3 *s, const char *key, const uint8_t *p, size_t n, const char *what)
+{
+	static rp_s3_resp resp;
+	rp_buf b;
+	rp_err err;
+	char want[35];
+	rp_buf_init(&b, RP_MAX_ARTIFACT_BYTES);
+	int rc = rp_s3_get(s, key, RP_MAX_ARTIFACT_BYTES, &b, &resp, &err);
+	check(rc == 0 && b.len == n && (n == 0 || memcmp(b.data, p, n) == 0),
+	      "%s: GET returns the file's %zu bytes (%s, %zu bytes)", what, n, rc == 0 ? "ok" : err.msg, b.len);
+	rp_buf_free(&b);
+	etag_of(p, n, want);
+	rc = rp_s3_head(s, key, &resp, &err);
+	check(rc == 0 && resp.has_length && resp.length == n && strcmp(resp.etag, want) == 0,
+	      "%s: HEAD length %llu, ETag %s is the MD5", what, (unsigned long long)resp.length, resp.etag);
+}
+
+static int cmd_putfd(rp_s3 *s, const rp_s3_settings *set, const char *dir)
+{
+	const size_t big = 5u * 1024u * 1024u;
+	uint8_t *pb, *pe;
+	int fb = make_file(dir, "five", big, 1, &pb), fe = make_file(dir, "empty", 0, 2, &pe);
+	(void)lseek(fb, 12345, SEEK_SET); /* the transport uses pread: the offset does not matter */
+	char kb[512], ke[512], k2[512], k3[512];
+	snprintf(kb, sizeof kb, "%sfd/five MiB Ã©.json", set->root_prefix);
+	snprintf(ke, sizeof ke, "%sfd/empty.json", set->root_prefix);
+	snprintf(k2, sizeof k2, "%sfd/batch/five.json", set->root_prefix);
+	snprintf(k3, sizeof k3, "%sfd/batch/empty.json", set->root_prefix);
+	rp_err err;
+	/* alone */
+	rp_s3_put_item it = { .key = kb, .fd = fb, .size = big };
+	double t0 = secs();
+	int rc = rp_s3_put_many(s, &it, 1, &err);
+	check(rc == 0 && it.resp.status == 200 && it.resp.attempts == 1,
+	      "PUT of a 5 MiB file from its descriptor in %.2f s (%s)", secs() - t0, rc == 0 ? "200" : err.msg);
+	check_stored(s, kb, pb, big, "5 MiB file");
+	rp_s3_put_item ie = { .key = ke, .fd = fe, .size = 0 };
+	rc = rp_s3_put_many(s, &ie, 1, &err);
+	check(rc == 0 && ie.resp.status == 200, "PUT of an empty file from its descriptor (%s)",
+	      rc == 0 ? "200" : err.msg);
+	check_stored(s, ke, pe, 0, "empty file");
+	/* both in one batch; the same descriptor twice */
+	rp_s3_put_item items[3] = { { .key = k2, .fd = fb, .size = big },
+				    { .key = k3, .fd = fe, .size = 0 },
+				    { .key = kb, .fd = fb, .size = big } };
+	rc = rp_s3_put_many(s, items, 3, &err);
+	check(rc == 0 && items[0].resp.status == 200 && items[1].resp.status == 200 && items[2].resp.status == 200,
+	      "put_many of file bodies (5 MiB twice from one descriptor, empty) (%s)", rc == 0 ? "200" : err.msg);
+	check_stored(s, k2, pb, big, "batched 5 MiB file");
+	check_stored(s, k3, pe, 0, "batched empty file");
+	close(fb);
+	close(fe);
+	free(pb);
+	free(pe);
+	return 0;
+}
+
+static int g_change; /* 1 truncate, 2 grow, 3 rewrite one byte */
+static void after_hash(const char *key, int fd)
+{
+	(void)key;
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return;
+	if (g_change == 1)
+		(void)!ftruncate(fd, st.st_size / 3);
+	else if (g_change == 2)
+		(void)!pwrite(fd, "x", 1, st.st_size);
+	else if (g_change == 3) {
+		uint8_t c;
+		if (pread(fd, &c, 1, st.st_size / 2) == 1) {
+			c ^= 0x5a;
+			(void)!pwrite(fd, &c, 1, st.st_size / 2);
+		}
+	}
+}
+
+static int cmd_putfdchanged(rp_s3 *s, const rp_s3_settings *set, const char *dir)
+{
+	static const char *what[] = { "", "truncated", "grown by one byte", "one byte rewritten" };
+	const size_t n = 3u * 1024u * 1024u + 5u;
+	rp_s3_test_after_hash = after_hash;
+	for (int mode = 1; mode <= 3; mode++) {
+		uint8_t *p;
+		char name[32], key[512], want[600];
+		snprintf(name, sizeof name, "changed-%d", mode);
+		int fd = make_file(dir, name, n, (unsigned)mode + 10u, &p);
+		snprintf(key, sizeof key, "%sfd/changed %d.json", set->root_prefix, mode);
+		rp_s3_put_item it = { .key = key, .fd = fd, .size = n };
+		rp_err err;
+		g_change = mode;
+		int rc = rp_s3_put_many(s, &it, 1, &err);
+		g_change = 0;
+		snprintf(want, sizeof want, "PUT %s: the local file changed while it was uploaded", key);
+		check(rc != 0 && err.code == RP_E_IO && strcmp(err.msg, want) == 0 && it.err.code == RP_E_IO &&
+			      it.resp.attempts == 1,
+		      "a file %s after hashing: RP_E_IO, not retried (%s, %u attempt)", what[mode], err.msg,
+		      it.resp.attempts);
+		static rp_s3_resp resp;
+		rc = rp_s3_head(s, key, &resp, &err);
+		check(rc != 0 && err.code == RP_E_NOTFOUND, "a file %s after hashing: nothing stored (%s)", what[mode],
+		      rc == 0 ? "the object exists" : err.msg);
+		close(fd);
+		free(p);
+	}
+	rp_s3_test_after_hash = NULL;
 	return 0;
 }
 
@@ -355,6 +507,10 @@ int main(int argc, char **argv)
 		cmd_expect(s, argv[3], atol(argv[4]), argv[5], argc > 6 ? argv[6] : "no-such-key");
 	else if (strcmp(cmd, "putflaky") == 0 && argc > 3)
 		cmd_putflaky(s, atoi(argv[3]));
+	else if (strcmp(cmd, "putfd") == 0 && argc > 3)
+		cmd_putfd(s, &set, argv[3]);
+	else if (strcmp(cmd, "putfdchanged") == 0 && argc > 3)
+		cmd_putfdchanged(s, &set, argv[3]);
 	else if (strcmp(cmd, "getbody") == 0 && argc > 5)
 		cmd_getbody(s, argv[3], argv[4], (unsigned)atoi(argv[5]));
 	else {

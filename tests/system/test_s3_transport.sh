@@ -5,7 +5,10 @@
 # tests/s3/s3http_drive.c.
 #
 # Proves: signed PUT/GET/HEAD of keys with spaces and UTF-8, put_many and
-# get_many of 50 objects in parallel, a GET over the cap refused by its
+# get_many of 50 objects in parallel, PUT bodies streamed from file
+# descriptors (5 MiB and empty, alone and batched: same bytes back, ETag =
+# MD5) and files truncated, grown or rewritten after hashing (RP_E_IO, one
+# attempt, nothing stored; the driver is built with the test-only hook), a GET over the cap refused by its
 # Content-Length, GET ?versioning and a ListObjectsV2 page, error bodies
 # kept for the child (403 SignatureDoesNotMatch, 404 NoSuchBucket /
 # NoSuchKey) with no secret in any message, retries on 503 (also inside a
@@ -25,7 +28,7 @@ trap 'exit 130' INT TERM
 
 # ---- the driver (and s3probe, to create the bucket) ------------------------------
 src="$top/src"
-run cc -std=c17 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Wno-format-truncation -I"$src" -o "$T/drive" \
+run cc -std=c17 -D_GNU_SOURCE -DRP_S3HTTP_TEST_HOOKS -O1 -g -Wall -Wextra -Werror -Wno-format-truncation -I"$src" -o "$T/drive" \
 	"$top/tests/s3/s3http_drive.c" "$src/broker/s3http.c" "$src/broker/s3conf.c" "$src/broker/config.c" \
 	"$src/broker/sigv4.c" "$src/broker/curl_lazy.c" "$src/common/sha256.c" "$src/common/err.c" "$src/common/buf.c" \
 	"$src/common/keys.c" "$src/common/path.c" "$src/common/utf8.c" -lbearssl
@@ -136,6 +139,9 @@ expect "create the test bucket" 0
 U="s3://rpvault-transport/dg/runpacks/"
 drive "round trip" "$U" roundtrip
 drive "put_many of 50" "$U" putmany 50
+mkdir -p "$T/files"
+drive "PUT from a file descriptor" "$U" putfd "$T/files"
+drive "a file changed while it is uploaded" "$U" putfdchanged "$T/files"
 drive "cap" "$U" toolarge
 drive "bucket sub-resources" "$U" versioning
 AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY}x" drive "wrong secret" "$U" expect store 403 SignatureDoesNotMatch

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <bearssl.h>
@@ -386,9 +387,9 @@ static void test_no_server(void **state)
 	double el = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	assert_true(el < 2.0);
 	/* a batch: each item fails on its own, the first one is reported */
-	rp_s3_put_item items[3] = { { .key = "k0", .data = (const uint8_t *)"x", .len = 1 },
-				    { .key = "", .data = (const uint8_t *)"y", .len = 1 },
-				    { .key = "k2", .data = NULL, .len = 0 } };
+	rp_s3_put_item items[3] = { { .key = "k0", .data = (const uint8_t *)"x", .len = 1, .fd = -1 },
+				    { .key = "", .data = (const uint8_t *)"y", .len = 1, .fd = -1 },
+				    { .key = "k2", .data = NULL, .len = 0, .fd = -1 } };
 	rp_s3_put_item *it = items;
 	assert_int_equal(rp_s3_put_many(s, it, 3, &err), -1);
 	assert_int_equal(err.code, RP_E_IO);
@@ -399,6 +400,111 @@ static void test_no_server(void **state)
 	assert_int_equal(items[2].err.code, RP_E_IO);
 	assert_int_equal(items[2].resp.attempts, 3);
 	rp_buf_free(&b);
+	rp_s3_close(s);
+}
+
+/* ---- file bodies: the hashing pass ------------------------------------------------------- */
+
+static int tmp_file(const uint8_t *p, size_t n)
+{
+	char name[] = "/tmp/rp-s3hash-XXXXXX";
+	int fd = mkstemp(name);
+	assert_true(fd >= 0);
+	(void)unlink(name);
+	size_t off = 0;
+	while (off < n) {
+		ssize_t w = write(fd, p + off, n - off);
+		assert_true(w > 0);
+		off += (size_t)w;
+	}
+	return fd;
+}
+
+static void want_hashes(const uint8_t *p, size_t n, uint8_t md5[16], uint8_t sha[RP_SHA256_LEN])
+{
+	br_md5_context mc;
+	br_md5_init(&mc);
+	br_md5_update(&mc, p, n);
+	br_md5_out(&mc, md5);
+	rp_sha256_digest(p, n, sha);
+}
+
+static void test_hash_fd(void **state)
+{
+	(void)state;
+	/* sizes around the chunk: empty, one byte, chunk - 1, chunk, chunk + 1, 3 chunks + 7 */
+	static const size_t sizes[] = { 0, 1, 4095, 4096, 4097, 3 * 4096 + 7 };
+	size_t cap = 4096;
+	uint8_t *buf = malloc(cap), *data = malloc(3 * 4096 + 7);
+	assert_non_null(buf);
+	assert_non_null(data);
+	for (size_t i = 0; i < 3 * 4096 + 7; i++)
+		data[i] = (uint8_t)(i * 131u + 7u);
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		size_t n = sizes[k];
+		int fd = tmp_file(data, n);
+		(void)lseek(fd, 5, SEEK_SET); /* the descriptor's offset is not used */
+		uint8_t md5[16], sha[RP_SHA256_LEN], wmd5[16], wsha[RP_SHA256_LEN];
+		rp_err err;
+		want_hashes(data, n, wmd5, wsha);
+		assert_int_equal(rp_s3_hash_fd(fd, n, buf, cap, md5, sha, &err), 0);
+		assert_memory_equal(md5, wmd5, 16);
+		assert_memory_equal(sha, wsha, RP_SHA256_LEN);
+		assert_int_equal(lseek(fd, 0, SEEK_CUR), 5);
+		/* the file is longer than the size given: changed */
+		if (n > 0) {
+			assert_int_equal(rp_s3_hash_fd(fd, n - 1, buf, cap, md5, sha, &err), -1);
+			assert_int_equal(err.code, RP_E_IO);
+			assert_string_equal(err.msg, "the local file changed while it was uploaded");
+		}
+		/* shorter than the size given (EOF early): changed */
+		assert_int_equal(rp_s3_hash_fd(fd, n + 1, buf, cap, md5, sha, &err), -1);
+		assert_int_equal(err.code, RP_E_IO);
+		assert_string_equal(err.msg, "the local file changed while it was uploaded");
+		assert_int_equal(rp_s3_hash_fd(fd, n + 5000, buf, cap, md5, sha, &err), -1);
+		assert_int_equal(err.code, RP_E_IO);
+		(void)close(fd);
+	}
+	/* a descriptor that cannot be read */
+	uint8_t md5[16], sha[RP_SHA256_LEN];
+	rp_err err;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	(void)close(p[0]);
+	assert_int_equal(rp_s3_hash_fd(p[1], 10, buf, cap, md5, sha, &err), -1);
+	assert_int_equal(err.code, RP_E_IO);
+	assert_non_null(strstr(err.msg, "cannot read the local file: "));
+	(void)close(p[1]);
+	free(buf);
+	free(data);
+}
+
+/* A file body whose request cannot be sent: hashed first, then the
+ * transport error like a memory body; a file that does not hold its size
+ * fails before any request (attempts 0), not retried. */
+static void test_fd_put_no_server(void **state)
+{
+	(void)state;
+	rp_s3_settings set;
+	rp_s3_creds c;
+	rp_s3 *s = NULL;
+	rp_err err;
+	settings(&set, "http://127.0.0.1:1", 2);
+	set.max_attempts = 2;
+	creds(&c);
+	assert_int_equal(rp_s3_open(&s, &set, &c, &err), 0);
+	static const uint8_t body[] = "{\"a\":1}";
+	int fd = tmp_file(body, sizeof body - 1);
+	rp_s3_put_item items[2] = { { .key = "f0", .fd = fd, .size = sizeof body - 1 },
+				    { .key = "f1", .fd = fd, .size = sizeof body + 10 } };
+	assert_int_equal(rp_s3_put_many(s, items, 2, &err), -1);
+	assert_int_equal(items[0].err.code, RP_E_IO);
+	assert_int_equal(items[0].resp.attempts, 2);
+	assert_non_null(strstr(items[0].err.msg, "PUT f0: "));
+	assert_int_equal(items[1].err.code, RP_E_IO);
+	assert_int_equal(items[1].resp.attempts, 0);
+	assert_string_equal(items[1].err.msg, "PUT f1: the local file changed while it was uploaded");
+	(void)close(fd);
 	rp_s3_close(s);
 }
 
@@ -444,6 +550,8 @@ int main(void)
 		cmocka_unit_test(test_open_refuses_and_wipes),
 		cmocka_unit_test(test_no_server),
 		cmocka_unit_test(test_deadline_bounds_attempts),
+		cmocka_unit_test(test_hash_fd),
+		cmocka_unit_test(test_fd_put_no_server),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
