@@ -214,3 +214,10 @@ objs=$(ls "$BUILD"/obj/src/common/*.o "$BUILD"/obj/src/child/*.o "$BUILD"/obj/sr
 cc -std=c17 -D_GNU_SOURCE -O2 -Isrc -Isandbox -Itests/unit -o "$tmp/bench" "$tmp/bench.c" $objs \
 	-lbearssl -lseccomp -lcap-ng
 "$tmp/bench" "$N"
+
+# --- 4. 1 GiB on disk through the real binary vs the in-process build ------------
+if [ -n "${INPROC:-}" ] && [ -x "$INPROC" ]; then
+	echo "1 GiB runpack on disk (bench/verify.sh, warm cache, best of 3):"
+	RPVAULT_INPROC="$INPROC" sh "$top/bench/verify.sh" "$RPVAULT" 2>&1 |
+		grep -E 'rpvault verify  |in-process build|privsep/in-process' | sed 's/^/  /'
+fi
