@@ -520,6 +520,15 @@ static void test_write_string_escapes(void **state)
 	assert_int_equal(jcs_write_string("\xf4\x90\x80\x80", 4, &b, &e), -1);
 	assert_int_equal(jcs_write_string("\xe2\x82", 2, &b, &e), -1);
 	assert_int_equal(b.len, 0);
+	/* Regression (fuzzing finding 4, UBSan "applying zero offset to null
+	 * pointer"): the empty string given as (NULL, 0) is "" and does no
+	 * pointer arithmetic on NULL; (NULL, n > 0) is refused. */
+	assert_int_equal(jcs_write_string(NULL, 0, &b, &e), 0);
+	assert_int_equal(b.len, 2);
+	assert_memory_equal(b.data, "\"\"", 2);
+	rp_buf_reset(&b);
+	assert_int_equal(jcs_write_string(NULL, 1, &b, &e), -1);
+	assert_int_equal(e.code, RP_E_INTERNAL);
 	rp_buf_free(&b);
 }
 
