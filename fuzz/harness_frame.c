@@ -322,7 +322,7 @@ static int bk_list_page(void *self, const char *token, rp_sink_fn fn, void *fnct
 	CHECK(token != NULL && strlen(token) <= RP_LIST_TOKEN_MAX);
 	for (const char *t = token; *t != '\0'; t++)
 		CHECK(*t > 0x20 && *t < 0x7f);
-	CHECK(++b->pages <= RP_MAX_LIST_ENTRIES / 1000 + 1);
+	CHECK(++b->pages <= RP_MAX_STORE_PAGES);
 	if (b->flags & BK_LIST_FAILS) {
 		b->detail = (b->flags & BK_STORE_ERR) != 0;
 		return rp_err_set(err, RP_E_STORE, "list: HTTP 403");

@@ -536,8 +536,8 @@ static int broker_list_page(broker *b, rp_err *err)
 	size_t n = b->chan.hdr.len;
 	if (!(b->perm->ops & BROKER_OP_LIST_PAGE))
 		return broker_refuse(b, err, "LIST_PAGE_REQ is not allowed");
-	if (++b->pages > RP_MAX_LIST_ENTRIES / 1000 + 1)
-		return broker_refuse(b, err, "more than %d listing pages", RP_MAX_LIST_ENTRIES / 1000 + 1);
+	if (++b->pages > RP_MAX_STORE_PAGES)
+		return broker_refuse(b, err, "more than %d listing pages", RP_MAX_STORE_PAGES);
 	/* Tokens are opaque to us, but they go into a signed query string:
 	 * printable ASCII only. */
 	for (size_t i = 0; i < n; i++)

@@ -77,7 +77,7 @@ typedef enum rp_msg {
 #define RP_PL_STORE_ERR 12u  /* code u32 + status u32 + what length u32 */
 #define RP_PL_BUCKET_REQ 4u
 #define RP_PL_COPY_MANY 20u  /* from u32 + to u32 + max u64 + count u32 */
-#define RP_LIST_TOKEN_MAX 1024u
+#define RP_LIST_TOKEN_MAX RP_MAX_STORE_TOKEN
 #define RP_COPY_MANY_MAX 1024u /* paths in one COPY_MANY */
 
 /* The two parties. */

@@ -12,7 +12,6 @@
 #include "s3xml.h"
 
 #define RUNPACK_SEGMENTS 11
-#define MAX_PAGES (RP_MAX_LIST_ENTRIES / 1000 + 1)
 
 int rp_s3_root_prefix_of(const char *uri, char *out, size_t outsz, rp_err *err)
 {
@@ -107,7 +106,7 @@ int rp_s3_list_runpacks(const rp_io *io, const char *root_prefix, rp_list_fn fn,
 	rp_s3_group *g = malloc(sizeof *g);
 	rp_s3xml_list *page = malloc(sizeof *page);
 	char *arena_mem = malloc(RP_MAX_STORE_PAGE_BYTES + 1);
-	char token[1025] = "", prev[1025] = "";
+	char token[RP_MAX_STORE_TOKEN + 1] = "", prev[RP_MAX_STORE_TOKEN + 1] = "";
 	rp_buf body;
 	rp_buf_init(&body, RP_MAX_STORE_PAGE_BYTES);
 	int rc = -1;
@@ -117,8 +116,8 @@ int rp_s3_list_runpacks(const rp_io *io, const char *root_prefix, rp_list_fn fn,
 	}
 	rp_s3_group_init(g, root_prefix, fn, fnctx);
 	for (int n = 0;; n++) {
-		if (n == MAX_PAGES) {
-			rp_err_set(err, RP_E_LIMIT, "object store listing has more than %d pages", MAX_PAGES);
+		if (n == RP_MAX_STORE_PAGES) {
+			rp_err_set(err, RP_E_LIMIT, "object store listing has more than %d pages", RP_MAX_STORE_PAGES);
 			goto out;
 		}
 		rp_buf_reset(&body);
@@ -136,7 +135,7 @@ int rp_s3_list_runpacks(const rp_io *io, const char *root_prefix, rp_list_fn fn,
 				goto out;
 		if (!page->is_truncated)
 			break;
-		if (page->next_token.len == 0 || page->next_token.len > 1024) {
+		if (page->next_token.len == 0 || page->next_token.len > RP_MAX_STORE_TOKEN) {
 			rp_err_set(err, RP_E_STORE,
 				   "object store listing is truncated without a usable continuation token");
 			goto out;

@@ -8,7 +8,7 @@
  * contiguous in a listing (S3 lists in byte order and they share the
  * prefix), so grouping is one pass with one pending entry.
  * Security posture: CONFINED-CHILD code. Bounded: pages <= 1 MiB, at most
- * RP_MAX_LIST_ENTRIES / 1000 + 1 pages, a repeated continuation token is an
+ * RP_MAX_STORE_PAGES pages, a repeated continuation token is an
  * error (a store that loops), keys outside the requested prefix are errors.
  */
 #ifndef RP_S3LIST_H

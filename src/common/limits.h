@@ -27,5 +27,10 @@
 #define RP_MAX_CONFIG_BYTES (64 * 1024)
 /* One object-store listing page or bucket sub-resource body. */
 #define RP_MAX_STORE_PAGE_BYTES (1024u * 1024u)
+/* Listing pages of one `ls` (1000 keys each, so enough for the entry bound)
+ * and the length of a continuation token; the child and the broker both
+ * enforce them. */
+#define RP_MAX_STORE_PAGES (RP_MAX_LIST_ENTRIES / 1000 + 1)
+#define RP_MAX_STORE_TOKEN 1024u
 
 #endif

@@ -125,6 +125,14 @@ expect "a malformed key is a usage error" 2
 run env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SHARED_CREDENTIALS_FILE -u AWS_PROFILE HOME="$T" \
 	"$RPVAULT" export --store "s3://bucket" "$GOLD"
 expect "an s3 store without credentials is a usage error" 2 "credentials"
+run "$RPVAULT" verify --endpoint http://127.0.0.1:1 "$GOLD"
+expect "S3 options on a local verify are a usage error" 2 "S3 options apply to verify --store only"
+run "$RPVAULT" store check --store "$U"
+expect "store check of a file store is a usage error" 2 "store check needs an object store"
+run "$RPVAULT" store verify
+expect "store without 'check' is a usage error" 2 "usage: rpvault store check"
+run "$RPVAULT" store check extra
+expect "store check takes no positional arguments" 2 "no positional arguments"
 run "$RPVAULT" export --store "$U" --endpoint http://127.0.0.1:1 "$GOLD"
 expect "S3 options with a file store are a usage error" 2 "apply to s3:// stores only"
 run "$RPVAULT" export --store "file:relative" "$GOLD"

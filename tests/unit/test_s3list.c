@@ -189,6 +189,19 @@ static void test_paging_bad(void **state)
 	assert_int_equal(rp_s3_list_runpacks(&io, "", collect, &s, &err), -1);
 	assert_non_null(strstr(err.msg, "listing page 1"));
 
+	/* A token longer than the broker would accept in LIST_PAGE_REQ. */
+	static char longtok[2048];
+	int n = snprintf(longtok, sizeof longtok, "%s<IsTruncated>true</IsTruncated><NextContinuationToken>", LIST_HEAD);
+	memset(longtok + n, 'T', RP_MAX_STORE_TOKEN + 1);
+	snprintf(longtok + n + RP_MAX_STORE_TOKEN + 1, sizeof longtok - (size_t)n - RP_MAX_STORE_TOKEN - 1,
+		 "</NextContinuationToken></ListBucketResult>");
+	const char *notoken[] = { longtok };
+	pager t = { notoken, 1, 0, { { 0 } } };
+	io.self = &t;
+	rp_err_clear(&err);
+	assert_int_equal(rp_s3_list_runpacks(&io, "", collect, &s, &err), -1);
+	assert_non_null(strstr(err.msg, "without a usable continuation token"));
+
 	const char *doctype[] = { "<!DOCTYPE x [<!ENTITY a \"b\">]><ListBucketResult/>" };
 	pager r = { doctype, 1, 0, { { 0 } } };
 	io.self = &r;
