@@ -308,6 +308,13 @@ typedef struct op {
 	int failed;
 	uint64_t t0;      /* first attempt, ms (monotonic) */
 	uint64_t next_at; /* earliest start of the next attempt */
+	struct op *prev, *next; /* the engine's list of unfinished ops, oldest first */
+	unsigned *pending;      /* run(): its count of unfinished ops; NULL for a request */
+	rp_s3_req *req;         /* an asynchronous request (the op is the engine's) */
+	int hash_get;           /* GET whose body is hashed and counted, not kept */
+	rp_sha256 gh;
+	uint64_t got;
+	const uint8_t *expect_sha; /* file PUT: the body must hash to this */
 } op;
 
 /* One transfer in flight. */
@@ -334,6 +341,8 @@ struct rp_s3 {
 	rp_s3_settings set;
 	slot *slots;
 	unsigned n_slots;
+	op *head, *tail;    /* unfinished ops in submission order (retries keep their place) */
+	unsigned n_ops;
 	const char *scheme; /* "https://" or "http://" */
 	rp_s3_resp scratch; /* for callers that pass resp == NULL */
 	uint8_t *hbuf;      /* RP_S3_FD_CHUNK bytes for hashing file bodies (lazy) */
@@ -425,6 +434,16 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 			sl->body_cut = 1;
 			return 0;
 		}
+		return n;
+	}
+	if (o->hash_get) {
+		if (n > o->max - o->got) {
+			sl->too_large = 1;
+			sl->seen = o->got + n;
+			return 0;
+		}
+		rp_sha256_update(&o->gh, data, n);
+		o->got += n;
 		return n;
 	}
 	if (o->out == NULL) { /* PUT: S3 sends no body on success; drop a bounded one */
@@ -662,6 +681,10 @@ static int start(rp_s3 *s, slot *sl, op *o, uint64_t now)
 	o->resp->err_body_len = 0;
 	if (o->out != NULL)
 		rp_buf_reset(o->out);
+	if (o->hash_get) {
+		rp_sha256_init(&o->gh);
+		o->got = 0;
+	}
 	memset(&sl->hdr, 0, sizeof sl->hdr);
 	sl->op = o;
 	upload_restart(sl); /* a retry sends the body again from byte 0 */
@@ -676,6 +699,13 @@ static int start(rp_s3 *s, slot *sl, op *o, uint64_t now)
 	if (o->kind == OP_PUT && !o->hashed && hash_body(s, o) != 0) {
 		sl->op = NULL;
 		return -1;
+	}
+	if (o->expect_sha != NULL && memcmp(o->sha, o->expect_sha, RP_SHA256_LEN) != 0) {
+		char k[SHOWN_MAX];
+		sl->op = NULL;
+		return rp_err_set(o->err, RP_E_VERIFY,
+				  "PUT %s: the local file no longer holds the bytes that were verified",
+				  show(o->key, k, sizeof k));
 	}
 	if (prepare(s, sl, o, o->err) != 0 || configure(s, sl, o, timeout, o->err) != 0) {
 		hdrs_free(&sl->hdrs);
@@ -759,71 +789,119 @@ static int finish(rp_s3 *s, slot *sl, CURLcode cc, uint64_t now)
 	return 1;
 }
 
-/* Drives ops[0..n) to completion, at most n_slots at a time. */
+/* ---- the engine: one list of unfinished ops, driven by step() ---------------------------------- */
+
+static void enqueue(rp_s3 *s, op *o)
+{
+	o->state = OP_WAITING;
+	o->next_at = 0;
+	o->resp->attempts = 0;
+	o->prev = s->tail;
+	o->next = NULL;
+	if (s->tail != NULL)
+		s->tail->next = o;
+	else
+		s->head = o;
+	s->tail = o;
+	s->n_ops++;
+}
+
+/* o is finished (OP_DONE): off the list; a run() counts it, a request
+ * gets its result and its callback (which may submit more). */
+static void op_done(rp_s3 *s, op *o)
+{
+	if (o->prev != NULL)
+		o->prev->next = o->next;
+	else
+		s->head = o->next;
+	if (o->next != NULL)
+		o->next->prev = o->prev;
+	else
+		s->tail = o->prev;
+	s->n_ops--;
+	if (o->pending != NULL) {
+		(*o->pending)--;
+		return;
+	}
+	rp_s3_req *r = o->req;
+	r->failed = o->failed;
+	r->got = o->got;
+	if (o->hash_get)
+		rp_sha256_final(&o->gh, r->sha);
+	else
+		memcpy(r->sha, o->sha, RP_SHA256_LEN);
+	free(o);
+	r->done(r->ctx, r);
+}
+
+/* One turn of the engine: start what is due on free slots (the oldest op
+ * first, so retries and earlier submissions go ahead), let libcurl move
+ * bytes, finish what completed, then sleep until a socket is ready,
+ * curl's timer fires, the earliest retry is due, fd (if >= 0) becomes
+ * readable, or wait_ms passes. Returns 1 when fd is readable. */
+static int step(rp_s3 *s, int fd, uint64_t wait_ms)
+{
+	uint64_t now = now_ms();
+	for (unsigned j = 0; j < s->n_slots; j++) {
+		slot *sl = &s->slots[j];
+		if (sl->op != NULL)
+			continue;
+		op *pick = NULL;
+		for (op *o = s->head; o != NULL && pick == NULL; o = o->next)
+			if (o->state == OP_WAITING && o->next_at <= now)
+				pick = o;
+		if (pick == NULL)
+			break;
+		/* Hashing a large file body takes a while: one per turn, so the
+		 * transfers already running keep moving in between. */
+		int hashing = pick->kind == OP_PUT && !pick->hashed && pick->len > RP_S3_FD_CHUNK;
+		if (start(s, sl, pick, now) != 0) {
+			pick->failed = 1;
+			pick->state = OP_DONE;
+			op_done(s, pick);
+			j--; /* the slot is still free */
+		}
+		if (hashing)
+			break;
+	}
+	int running = 0;
+	(void)curl_multi_perform(s->multi, &running);
+	CURLMsg *m;
+	int left;
+	while ((m = curl_multi_info_read(s->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		slot *sl = NULL;
+		(void)curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&sl);
+		op *o = sl->op;
+		if (finish(s, sl, m->data.result, now_ms()))
+			op_done(s, o);
+	}
+	now = now_ms();
+	uint64_t wait = wait_ms;
+	int free_slot = 0;
+	for (unsigned j = 0; j < s->n_slots; j++)
+		free_slot |= s->slots[j].op == NULL;
+	for (op *o = s->head; free_slot && o != NULL && wait > 0; o = o->next)
+		if (o->state == OP_WAITING)
+			wait = o->next_at <= now ? 0 : (o->next_at - now < wait ? o->next_at - now : wait);
+	struct curl_waitfd w = { fd, CURL_WAIT_POLLIN, 0 };
+	if (s->n_ops == 0 && fd < 0)
+		return 0;
+	(void)curl_multi_poll(s->multi, fd >= 0 ? &w : NULL, fd >= 0 ? 1u : 0u, (int)wait, NULL);
+	return fd >= 0 && w.revents != 0;
+}
+
+/* Drives ops[0..n) to completion (and whatever else is queued meanwhile). */
 static void run(rp_s3 *s, op *ops, size_t n)
 {
-	size_t done = 0, next = 0; /* ops[0..next) have been started once */
+	unsigned pending = (unsigned)n;
 	for (size_t i = 0; i < n; i++) {
-		ops[i].state = OP_WAITING;
-		ops[i].next_at = 0;
-		ops[i].resp->attempts = 0;
+		ops[i].pending = &pending;
+		enqueue(s, &ops[i]);
 	}
-	while (done < n) {
-		uint64_t now = now_ms();
-		/* Start what is due on free slots: retries first (they are older),
-		 * then new ops in index order. */
-		for (unsigned j = 0; j < s->n_slots; j++) {
-			slot *sl = &s->slots[j];
-			if (sl->op != NULL)
-				continue;
-			op *pick = NULL;
-			for (size_t i = 0; i < next && pick == NULL; i++)
-				if (ops[i].state == OP_WAITING && ops[i].next_at <= now)
-					pick = &ops[i];
-			if (pick == NULL && next < n)
-				pick = &ops[next++];
-			if (pick == NULL)
-				break;
-			/* Hashing a large file body takes a while: one per pass,
-			 * so the transfers already running keep moving in between. */
-			int hashing = pick->kind == OP_PUT && !pick->hashed && pick->len > RP_S3_FD_CHUNK;
-			if (start(s, sl, pick, now) != 0) {
-				pick->failed = 1;
-				pick->state = OP_DONE;
-				done++;
-				j--; /* the slot is still free */
-			}
-			if (hashing)
-				break;
-		}
-		int running = 0;
-		(void)curl_multi_perform(s->multi, &running);
-		CURLMsg *m;
-		int left;
-		while ((m = curl_multi_info_read(s->multi, &left)) != NULL) {
-			if (m->msg != CURLMSG_DONE)
-				continue;
-			slot *sl = NULL;
-			(void)curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&sl);
-			done += (size_t)finish(s, sl, m->data.result, now_ms());
-		}
-		if (done == n)
-			break;
-		/* Sleep until a socket wakes us, curl's timer fires, or the
-		 * earliest retry is due (at most 1 s between checks). */
-		now = now_ms();
-		uint64_t wait = 1000;
-		int free_slot = 0;
-		for (unsigned j = 0; j < s->n_slots; j++)
-			free_slot |= s->slots[j].op == NULL;
-		if (free_slot && next < n)
-			wait = 0;
-		for (size_t i = 0; free_slot && i < next; i++)
-			if (ops[i].state == OP_WAITING)
-				wait = ops[i].next_at <= now ? 0 : (ops[i].next_at - now < wait ? ops[i].next_at - now : wait);
-		if (wait > 0)
-			(void)curl_multi_poll(s->multi, NULL, 0, (int)wait, NULL);
-	}
+	while (pending > 0)
+		(void)step(s, -1, 1000);
 }
 
 /* ---- open / close ------------------------------------------------------------------------------ */
@@ -841,6 +919,12 @@ void rp_s3_close(rp_s3 *s)
 		hdrs_free(&s->slots[j].hdrs);
 	}
 	free(s->slots);
+	while (s->head != NULL) { /* requests never finished: freed, no callback */
+		op *o = s->head;
+		s->head = o->next;
+		if (o->req != NULL)
+			free(o);
+	}
 	free(s->hbuf);
 	if (s->multi != NULL)
 		(void)curl_multi_cleanup(s->multi);
@@ -1060,4 +1144,39 @@ int rp_s3_get_many(rp_s3 *s, rp_s3_get_item *items, size_t n, rp_err *err)
 	int rc = batch_result(ops, n, err);
 	free(ops);
 	return rc;
+}
+
+/* ---- asynchronous requests ------------------------------------------------------------------- */
+
+int rp_s3_submit(rp_s3 *s, rp_s3_req *r, rp_err *err)
+{
+	op *o = calloc(1, sizeof *o);
+	if (o == NULL)
+		return rp_err_set(err, RP_E_NOMEM, "out of memory for a request");
+	if (r->kind == RP_S3_REQ_PUT_FD) {
+		op_init(o, OP_PUT, r->key, r->resp, &r->err);
+		o->fd = r->fd;
+		o->len = r->size;
+		o->expect_sha = r->expect_sha;
+	} else {
+		op_init(o, OP_GET, r->key, r->resp, &r->err);
+		o->hash_get = 1;
+		o->max = r->max;
+		rp_sha256_init(&o->gh);
+	}
+	o->req = r;
+	r->failed = 0;
+	r->got = 0;
+	enqueue(s, o);
+	return 0;
+}
+
+unsigned rp_s3_unfinished(const rp_s3 *s)
+{
+	return s->n_ops;
+}
+
+int rp_s3_pump(rp_s3 *s, int fd, unsigned wait_ms)
+{
+	return step(s, fd, wait_ms);
 }

@@ -146,6 +146,58 @@ typedef struct rp_s3_get_item {
  * succeeded, else -1 with err of the lowest-index failure. */
 int rp_s3_get_many(rp_s3 *s, rp_s3_get_item *items, size_t n, rp_err *err);
 
+/* ---- asynchronous requests (the export pipeline, s3export.c) ----------------
+ *
+ * A request is submitted, runs when a transfer slot is free (the oldest
+ * unfinished request first), is retried like the calls above, and ends in
+ * its callback, which runs inside rp_s3_pump (or inside any blocking call
+ * above: they drive the same engine) and may submit more. The caller owns
+ * the request and resp until the callback; key, fd and expect_sha must stay
+ * valid until then too.
+ *
+ *   RP_S3_REQ_PUT_FD   PUT the size bytes of the regular file fd, exactly as
+ *                      a file item of rp_s3_put_many (hashed once, re-hashed
+ *                      while sent, never a body other than the one signed).
+ *                      With expect_sha, a body whose SHA-256 differs fails
+ *                      before any request: RP_E_VERIFY "PUT <key>: the local
+ *                      file no longer holds the bytes that were verified".
+ *                      sha: the SHA-256 of the body sent.
+ *   RP_S3_REQ_GET_HASH GET an object without keeping it: sha and got are
+ *                      the SHA-256 and length of the body; more than max
+ *                      bytes is RP_E_TOO_LARGE (refused on Content-Length,
+ *                      or cut off at max + 1). */
+enum { RP_S3_REQ_PUT_FD = 1, RP_S3_REQ_GET_HASH = 2 };
+
+typedef struct rp_s3_req rp_s3_req;
+typedef void (*rp_s3_done_fn)(void *ctx, rp_s3_req *r);
+
+struct rp_s3_req {
+	int kind;
+	const char *key;
+	int fd;                   /* PUT_FD */
+	uint64_t size;            /* PUT_FD: the file's size (<= 16 MiB) */
+	const uint8_t *expect_sha; /* PUT_FD: RP_SHA256_LEN bytes, or NULL */
+	uint64_t max;             /* GET_HASH: cap */
+	rp_s3_done_fn done;
+	void *ctx;
+	rp_s3_resp *resp;         /* out: the last attempt's answer */
+	rp_err err;               /* out: the failure (RP_OK on success) */
+	int failed;               /* out */
+	uint8_t sha[32];          /* out: see above */
+	uint64_t got;             /* out: GET_HASH body bytes */
+};
+
+/* Queues r (never starts it here). RP_E_NOMEM only. */
+int rp_s3_submit(rp_s3 *s, rp_s3_req *r, rp_err *err);
+
+/* Requests and calls not yet finished. */
+unsigned rp_s3_unfinished(const rp_s3 *s);
+
+/* One turn of the engine: starts what is due, moves bytes, runs the
+ * callbacks of what finished, then sleeps at most wait_ms until there is
+ * more to do or fd (when >= 0) is readable. Returns 1 when fd is readable. */
+int rp_s3_pump(rp_s3 *s, int fd, unsigned wait_ms);
+
 /* GET on the bucket itself with the given query (e.g. {"versioning",
  * NULL}, {"object-lock", NULL}, or ListObjectsV2's {"list-type","2"},
  * {"prefix",P}, {"continuation-token",T}, {"max-keys","1000"}) into body
