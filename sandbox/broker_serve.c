@@ -44,7 +44,7 @@ static const broker_perm broker_perms[] = {
 	{ RP_JOB_PACK, "pack", R(IN) | R(FILE_) | R(OUT), R(OUT), 0,
 	  BROKER_OP_COMMIT | BROKER_OP_OUTPUT },
 	{ RP_JOB_EXPORT, "export", R(IN) | R(STORE), R(STORE), BROKER_COPY(IN, STORE),
-	  BROKER_OP_STORE_OPEN | BROKER_OP_OUTPUT | BROKER_OP_NEXT_INPUT },
+	  BROKER_OP_STORE_OPEN | BROKER_OP_OUTPUT | BROKER_OP_NEXT_INPUT | BROKER_OP_EXPORT_PLAN },
 	{ RP_JOB_FETCH, "fetch", R(IN) | R(OUT), R(OUT), BROKER_COPY(IN, OUT),
 	  BROKER_OP_COMMIT | BROKER_OP_OUTPUT },
 	{ RP_JOB_LS, "ls", 0, 0, 0, BROKER_OP_LIST | BROKER_OP_LIST_PAGE | BROKER_OP_OUTPUT },
@@ -78,6 +78,8 @@ typedef struct broker {
 	int list_tried;       /* LIST_REQ is allowed once */
 	unsigned long pages;  /* LIST_PAGE_REQs served */
 	unsigned long requests;
+	uint32_t plans;       /* export plans queued and not yet reported */
+	size_t result_input;  /* the input of the last EXPORT_RESULT sent */
 } broker;
 
 /* A refused request: fatal, RP_E_PROTO. */
@@ -603,6 +605,137 @@ static int broker_next_input(broker *b, rp_err *err)
 	return broker_reply(b, rc, &berr, err);
 }
 
+/* Export plans exist only for object stores (job flag S3). */
+static int broker_plans_allowed(broker *b, const char *what, rp_err *err)
+{
+	if (!(b->perm->ops & BROKER_OP_EXPORT_PLAN) || !(b->job->flags & RP_JOB_F_S3) ||
+	    b->backing->ops->export_plan == NULL)
+		return broker_refuse(b, err, "%s is not allowed", what);
+	return 0;
+}
+
+/* EXPORT_PLAN: the runpack bound to IN, queued for upload into the STORE
+ * binding. Every path is checked like a READ_REQ's; the manifest must not
+ * also be listed as an artifact (its PUT is what makes the runpack
+ * complete, so it must come last and only once). */
+static int broker_export_plan(broker *b, rp_err *err)
+{
+	const uint8_t *pl = b->chan.payload;
+	const uint8_t *end = pl + b->chan.hdr.len;
+	uint32_t count = rp_get_u32(pl);
+	if (broker_plans_allowed(b, "EXPORT_PLAN", err) != 0 ||
+	    broker_root_usable(b, RP_ROOT_STORE, "EXPORT_PLAN", err) != 0)
+		return -1;
+	if (b->plans >= RP_EXPORT_WINDOW)
+		return broker_refuse(b, err, "EXPORT_PLAN with %u plans already queued (at most %u)",
+				     (unsigned)b->plans, RP_EXPORT_WINDOW);
+	if (count == 0 || count > RP_COPY_MANY_MAX + 1)
+		return broker_refuse(b, err, "EXPORT_PLAN.count %u outside [1, %u]", (unsigned)count,
+				     RP_COPY_MANY_MAX + 1);
+	rp_export_entry *e = calloc(count, sizeof *e);
+	if (e == NULL)
+		return rp_err_set(err, RP_E_NOMEM, "out of memory");
+	const uint8_t *p = pl + RP_PL_EXPORT_PLAN;
+	int rc = -1;
+	for (uint32_t i = 0; i < count; i++) {
+		char path[RP_MAX_PATH_TOTAL + 1];
+		const uint8_t *nul = (size_t)(end - p) > RP_PL_EXPORT_ENTRY
+					     ? memchr(p + RP_PL_EXPORT_ENTRY, '\0', (size_t)(end - p) - RP_PL_EXPORT_ENTRY)
+					     : NULL;
+		if (nul == NULL || (size_t)(nul - p) - RP_PL_EXPORT_ENTRY > RP_MAX_PATH_TOTAL) {
+			broker_refuse(b, err, "EXPORT_PLAN: entry %u is not a hash and a NUL-terminated path within bounds",
+				      (unsigned)i);
+			goto out;
+		}
+		const uint8_t *ps = p + RP_PL_EXPORT_ENTRY;
+		if (broker_path(b, RP_ROOT_IN, ps, (size_t)(nul - ps), "EXPORT_PLAN.path", path, err) != 0)
+			goto out;
+		memcpy(e[i].sha, p, RP_PL_EXPORT_ENTRY);
+		e[i].path = (const char *)ps; /* validated and NUL-terminated in the payload */
+		if (i > 0 && strcmp(e[i].path, e[0].path) == 0) {
+			broker_refuse(b, err, "EXPORT_PLAN: the manifest %s is also listed as artifact %u", path,
+				      (unsigned)i);
+			goto out;
+		}
+		p = nul + 1;
+	}
+	if (p != end) {
+		broker_refuse(b, err, "EXPORT_PLAN: %zu bytes after the last entry", (size_t)(end - p));
+		goto out;
+	}
+	rp_err berr;
+	rp_err_clear(&berr);
+	int prc = b->backing->ops->export_plan(b->backing->self, e, count, &berr);
+	if (prc == 0)
+		b->plans++;
+	rc = broker_reply(b, prc, &berr, err);
+out:
+	free(e);
+	return rc;
+}
+
+/* EXPORT_WAIT: the oldest plan's result, or END when none is queued. */
+static int broker_export_wait(broker *b, rp_err *err)
+{
+	if (broker_plans_allowed(b, "EXPORT_WAIT", err) != 0)
+		return -1;
+	rp_export_result res;
+	rp_err berr;
+	rp_err_clear(&berr);
+	int got = b->plans > 0 ? b->backing->ops->export_wait(b->backing->self, &res, &berr) : 0;
+	if (got < 0)
+		return rp_err_set(err, berr.code != RP_OK ? berr.code : RP_E_INTERNAL, "%s", berr.msg);
+	if (got == 0) {
+		if (b->plans > 0)
+			return rp_err_set(err, RP_E_INTERNAL, "export pipeline lost %u queued plans",
+					  (unsigned)b->plans);
+		return rp_chan_send(&b->chan, RP_MSG_END, NULL, 0, NULL, 0, err);
+	}
+	uint8_t *buf = malloc(RP_PL_EXPORT_RESULT + RP_EXPORT_CONTEXT_MAX + RP_EXPORT_WHAT_MAX);
+	if (buf == NULL)
+		return rp_err_set(err, RP_E_NOMEM, "out of memory");
+	size_t clen = strnlen(res.context, RP_EXPORT_CONTEXT_MAX);
+	size_t wlen = res.status >= 300 ? strnlen(res.what, RP_EXPORT_WHAT_MAX) : 0;
+	size_t blen = res.status >= 300 && res.body_len < RP_MAX_STORE_ERR_BODY ? res.body_len
+		      : res.status >= 300 ? RP_MAX_STORE_ERR_BODY : 0;
+	rp_code c = res.code > RP_E_INTERNAL ? RP_E_INTERNAL : res.code;
+	rp_put_u32(buf, (uint32_t)res.input);
+	rp_put_u32(buf + 4, (uint32_t)c);
+	rp_put_u32(buf + 8, res.existed ? 1u : 0u);
+	rp_put_u32(buf + 12, res.status >= 300 && res.status <= 999 ? res.status : 0u);
+	rp_put_u32(buf + 16, (uint32_t)clen);
+	rp_put_u32(buf + 20, (uint32_t)wlen);
+	memcpy(buf + RP_PL_EXPORT_RESULT, res.context, clen);
+	memcpy(buf + RP_PL_EXPORT_RESULT + clen, res.what, wlen);
+	b->result_input = res.input;
+	int rc = rp_chan_send(&b->chan, RP_MSG_EXPORT_RESULT, buf, RP_PL_EXPORT_RESULT + clen + wlen, res.body,
+			      blen, err);
+	free(buf);
+	return rc;
+}
+
+/* EXPORT_REPORT: the child's final word on the result just sent (the
+ * state table admits it only right after EXPORT_RESULT). */
+static int broker_export_report(broker *b, rp_err *err)
+{
+	const uint8_t *pl = b->chan.payload;
+	uint32_t input = rp_get_u32(pl);
+	uint32_t code = rp_get_u32(pl + 4);
+	char msg[RP_ERR_MSG_MAX];
+	if (input != b->result_input)
+		return broker_refuse(b, err, "EXPORT_REPORT for input %u, the result sent was for input %zu",
+				     (unsigned)input, b->result_input);
+	if (code > RP_E_INTERNAL)
+		return broker_refuse(b, err, "EXPORT_REPORT.code %u is not an rp_code", (unsigned)code);
+	(void)rp_printable((const char *)pl + RP_PL_EXPORT_REPORT, b->chan.hdr.len - RP_PL_EXPORT_REPORT, msg,
+			   sizeof msg);
+	b->plans--;
+	rp_err berr;
+	rp_err_clear(&berr);
+	int rc = b->backing->ops->export_report(b->backing->self, input, (rp_code)code, msg, &berr);
+	return broker_reply(b, rc, &berr, err);
+}
+
 static int broker_output(broker *b, rp_err *err)
 {
 	const uint8_t *pl = b->chan.payload;
@@ -624,6 +757,8 @@ static int broker_done(broker *b, broker_outcome *out, rp_err *err)
 	uint32_t code = rp_get_u32(pl);
 	if (code > RP_E_INTERNAL)
 		return broker_refuse(b, err, "DONE.code %u is not an rp_code", (unsigned)code);
+	if (b->plans > 0)
+		return broker_refuse(b, err, "DONE with %u export plans not reported", (unsigned)b->plans);
 	/* The message is the child's text: escape it before anyone prints it. */
 	(void)rp_printable((const char *)pl + RP_PL_CODE, b->chan.hdr.len - RP_PL_CODE, out->msg,
 			   sizeof out->msg);
@@ -637,6 +772,9 @@ static int broker_done(broker *b, broker_outcome *out, rp_err *err)
 static int broker_loop(broker *b, broker_outcome *out, rp_err *err)
 {
 	for (;;) {
+		/* Queued export plans move while the child works. */
+		if (b->plans > 0 && b->backing->ops->pump != NULL)
+			b->backing->ops->pump(b->backing->self, b->chan.rfd);
 		if (rp_chan_recv(&b->chan, err) != 0)
 			return -1;
 		uint32_t type = b->chan.hdr.type;
@@ -658,6 +796,9 @@ static int broker_loop(broker *b, broker_outcome *out, rp_err *err)
 		case RP_MSG_LIST_PAGE_REQ: rc = broker_list_page(b, err); break;
 		case RP_MSG_BUCKET_REQ: rc = broker_bucket(b, err); break;
 		case RP_MSG_NEXT_INPUT: rc = broker_next_input(b, err); break;
+		case RP_MSG_EXPORT_PLAN: rc = broker_export_plan(b, err); break;
+		case RP_MSG_EXPORT_WAIT: rc = broker_export_wait(b, err); break;
+		case RP_MSG_EXPORT_REPORT: rc = broker_export_report(b, err); break;
 		default:
 			/* Unreachable: the state table admits only the above in IDLE. */
 			rc = rp_err_set(err, RP_E_INTERNAL, "broker: unhandled frame %s",

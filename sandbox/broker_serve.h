@@ -51,6 +51,7 @@ typedef struct broker_perm {
 #define BROKER_OP_LIST_PAGE (1u << 4)
 #define BROKER_OP_BUCKET (1u << 5)
 #define BROKER_OP_NEXT_INPUT (1u << 6)
+#define BROKER_OP_EXPORT_PLAN (1u << 7) /* EXPORT_PLAN/WAIT/REPORT, object stores only */
 
 /* The row for a job kind, or NULL (no child may run that kind). */
 const broker_perm *broker_perm_for(uint32_t kind);

@@ -475,6 +475,97 @@ static int child_next_input(void *self, rp_code code, const char *msg, rp_err *e
 	return child_wait_reply(c, "next_input", err);
 }
 
+/* One EXPORT_PLAN frame: the whole file list must fit (the caller falls
+ * back to copying file by file when it does not: RP_E_LIMIT). */
+static int child_export_plan(void *self, const rp_export_entry *e, size_t n, rp_err *err)
+{
+	child_io *c = self;
+	if (child_not_in_stream(c, "export_plan", err) != 0)
+		return -1;
+	if (n == 0 || n > RP_COPY_MANY_MAX + 1)
+		return rp_err_set(err, RP_E_LIMIT, "export plan: %zu files outside [1, %u]", n,
+				  RP_COPY_MANY_MAX + 1);
+	size_t total = RP_PL_EXPORT_PLAN;
+	for (size_t i = 0; i < n; i++) {
+		size_t plen = 0;
+		if (child_check_path(RP_ROOT_IN, e[i].path, &plen, "export_plan", err) != 0)
+			return -1;
+		total += RP_PL_EXPORT_ENTRY + plen + 1;
+		if (total > RP_FRAME_MAX_PAYLOAD)
+			return rp_err_set(err, RP_E_LIMIT, "export plan: the file list exceeds one frame");
+	}
+	uint8_t *pl = malloc(total);
+	if (pl == NULL)
+		return rp_err_set(err, RP_E_NOMEM, "out of memory");
+	rp_put_u32(pl, (uint32_t)n);
+	size_t o = RP_PL_EXPORT_PLAN;
+	for (size_t i = 0; i < n; i++) {
+		size_t plen = strlen(e[i].path);
+		memcpy(pl + o, e[i].sha, RP_PL_EXPORT_ENTRY);
+		memcpy(pl + o + RP_PL_EXPORT_ENTRY, e[i].path, plen + 1);
+		o += RP_PL_EXPORT_ENTRY + plen + 1;
+	}
+	int rc = rp_chan_send(&c->chan, RP_MSG_EXPORT_PLAN, pl, total, NULL, 0, err);
+	free(pl);
+	if (rc != 0)
+		return -1;
+	return child_wait_reply(c, "export_plan", err);
+}
+
+static int child_export_wait(void *self, rp_export_result *res, rp_err *err)
+{
+	child_io *c = self;
+	if (child_not_in_stream(c, "export_wait", err) != 0)
+		return -1;
+	if (rp_chan_send(&c->chan, RP_MSG_EXPORT_WAIT, NULL, 0, NULL, 0, err) != 0 ||
+	    rp_chan_recv(&c->chan, err) != 0)
+		return -1;
+	if (c->chan.hdr.type == RP_MSG_END)
+		return 0;
+	const uint8_t *p = c->chan.payload;
+	uint32_t len = c->chan.hdr.len;
+	uint32_t code = rp_get_u32(p + 4), existed = rp_get_u32(p + 8), status = rp_get_u32(p + 12);
+	uint32_t clen = rp_get_u32(p + 16), wlen = rp_get_u32(p + 20);
+	if (code > RP_E_INTERNAL || existed > 1 || (status != 0 && (status < 300 || status > 999)) ||
+	    (code == RP_OK && (status != 0 || clen != 0)) || clen > RP_EXPORT_CONTEXT_MAX ||
+	    wlen > RP_EXPORT_WHAT_MAX || clen + wlen > len - RP_PL_EXPORT_RESULT ||
+	    (status == 0 && len != RP_PL_EXPORT_RESULT + clen + wlen) ||
+	    memchr(p + RP_PL_EXPORT_RESULT, '\0', clen + wlen) != NULL) {
+		rp_err_set(err, RP_E_PROTO,
+			   "export_wait: malformed EXPORT_RESULT from broker (code %u, status %u, lengths %u/%u/%u)",
+			   (unsigned)code, (unsigned)status, (unsigned)clen, (unsigned)wlen, (unsigned)len);
+		return child_break(c);
+	}
+	memcpy(c->res_context, p + RP_PL_EXPORT_RESULT, clen);
+	c->res_context[clen] = '\0';
+	memcpy(c->res_what, p + RP_PL_EXPORT_RESULT + clen, wlen);
+	c->res_what[wlen] = '\0';
+	memset(res, 0, sizeof *res);
+	res->input = rp_get_u32(p);
+	res->code = (rp_code)code;
+	res->existed = (int)existed;
+	res->status = status;
+	res->context = c->res_context;
+	res->what = c->res_what;
+	res->body = p + RP_PL_EXPORT_RESULT + clen + wlen; /* valid until the next frame */
+	res->body_len = len - RP_PL_EXPORT_RESULT - clen - wlen;
+	return 1;
+}
+
+static int child_export_report(void *self, size_t input, rp_code code, const char *msg, rp_err *err)
+{
+	child_io *c = self;
+	uint8_t fixed[RP_PL_EXPORT_REPORT];
+	if (input > UINT32_MAX)
+		return rp_err_set(err, RP_E_INTERNAL, "export_report: input %zu out of range", input);
+	rp_put_u32(fixed, (uint32_t)input);
+	rp_put_u32(fixed + 4, (uint32_t)code);
+	size_t n = msg != NULL ? strnlen(msg, RP_ERR_MSG_MAX - 1) : 0;
+	if (rp_chan_send(&c->chan, RP_MSG_EXPORT_REPORT, fixed, sizeof fixed, msg, n, err) != 0)
+		return -1;
+	return child_wait_reply(c, "export_report", err);
+}
+
 static int child_send_output(child_io *c, uint32_t fd, const uint8_t *p, size_t n, rp_err *err)
 {
 	uint8_t fixed[RP_PL_OUTPUT];
@@ -528,6 +619,9 @@ static const rp_io_ops child_io_ops = {
 	.bucket_info = child_bucket_info,
 	.store_detail = NULL,
 	.next_input = child_next_input,
+	.export_plan = child_export_plan,
+	.export_wait = child_export_wait,
+	.export_report = child_export_report,
 };
 
 int child_io_init(child_io *c, int rfd, int wfd, rp_err *err)

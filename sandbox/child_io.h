@@ -28,6 +28,9 @@ typedef struct child_io {
 	rp_chan chan;
 	int in_stream;       /* inside a READ or LIST stream (callbacks running) */
 	struct rp_buf *pending; /* deferred OUTPUT: u32 fd, u32 len, bytes ... */
+	/* The last EXPORT_RESULT's strings (rp_export_result points here). */
+	char res_context[RP_EXPORT_CONTEXT_MAX + 1];
+	char res_what[RP_EXPORT_WHAT_MAX + 1];
 } child_io;
 
 /* Sets up the channel (allocates frame buffers). Inside read sinks and list

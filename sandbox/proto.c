@@ -31,6 +31,8 @@ const rp_proto_step rp_proto_table[] = {
 	{ RP_PS_IDLE, C, RP_MSG_BUCKET_REQ, RP_PS_READ },
 	{ RP_PS_IDLE, C, RP_MSG_COPY_MANY, RP_PS_WAIT },
 	{ RP_PS_IDLE, C, RP_MSG_NEXT_INPUT, RP_PS_WAIT },
+	{ RP_PS_IDLE, C, RP_MSG_EXPORT_PLAN, RP_PS_WAIT },
+	{ RP_PS_IDLE, C, RP_MSG_EXPORT_WAIT, RP_PS_RESULT },
 	{ RP_PS_IDLE, C, RP_MSG_DONE, RP_PS_DONE },
 	{ RP_PS_READ, B, RP_MSG_DATA, RP_PS_READ },
 	{ RP_PS_READ, B, RP_MSG_END, RP_PS_IDLE },
@@ -44,6 +46,9 @@ const rp_proto_step rp_proto_table[] = {
 	{ RP_PS_LIST, B, RP_MSG_LIST_ENTRY, RP_PS_LIST },
 	{ RP_PS_LIST, B, RP_MSG_END, RP_PS_IDLE },
 	{ RP_PS_LIST, B, RP_MSG_ERR, RP_PS_IDLE },
+	{ RP_PS_RESULT, B, RP_MSG_EXPORT_RESULT, RP_PS_REPORT },
+	{ RP_PS_RESULT, B, RP_MSG_END, RP_PS_IDLE },
+	{ RP_PS_REPORT, C, RP_MSG_EXPORT_REPORT, RP_PS_WAIT },
 };
 const size_t rp_proto_table_len = sizeof rp_proto_table / sizeof rp_proto_table[0];
 
@@ -78,11 +83,18 @@ static const msg_info msg_infos[RP_MSG_MAX + 1] = {
 	[RP_MSG_BUCKET_REQ] = { "BUCKET_REQ", RP_PL_BUCKET_REQ, RP_PL_BUCKET_REQ },
 	[RP_MSG_COPY_MANY] = { "COPY_MANY", RP_PL_COPY_MANY + 2, RP_FRAME_MAX_PAYLOAD },
 	[RP_MSG_NEXT_INPUT] = { "NEXT_INPUT", RP_PL_CODE, RP_PL_CODE + RP_ERR_MSG_MAX - 1 },
+	[RP_MSG_EXPORT_PLAN] = { "EXPORT_PLAN", RP_PL_EXPORT_PLAN + RP_PL_EXPORT_ENTRY + 2, RP_FRAME_MAX_PAYLOAD },
+	[RP_MSG_EXPORT_WAIT] = { "EXPORT_WAIT", 0, 0 },
+	[RP_MSG_EXPORT_RESULT] = { "EXPORT_RESULT", RP_PL_EXPORT_RESULT,
+				   RP_PL_EXPORT_RESULT + RP_EXPORT_CONTEXT_MAX + RP_EXPORT_WHAT_MAX + RP_MAX_STORE_ERR_BODY },
+	[RP_MSG_EXPORT_REPORT] = { "EXPORT_REPORT", RP_PL_EXPORT_REPORT, RP_PL_EXPORT_REPORT + RP_ERR_MSG_MAX - 1 },
 };
 
 _Static_assert(sizeof(rp_job) <= RP_FRAME_MAX_PAYLOAD, "JOB must fit one frame");
 _Static_assert(RP_PL_CODE + RP_ERR_MSG_MAX <= RP_FRAME_MAX_PAYLOAD, "ERR must fit one frame");
 _Static_assert(RP_PL_COPY_REQ + RP_MAX_PATH_TOTAL <= RP_FRAME_MAX_PAYLOAD, "requests fit");
+_Static_assert(RP_PL_EXPORT_RESULT + RP_EXPORT_CONTEXT_MAX + RP_EXPORT_WHAT_MAX + RP_MAX_STORE_ERR_BODY <=
+		       RP_FRAME_MAX_PAYLOAD, "an export result fits one frame");
 
 int rp_msg_known(uint32_t type)
 {
@@ -138,6 +150,8 @@ const char *rp_pstate_name(rp_pstate st)
 	case RP_PS_WRITE: return "write";
 	case RP_PS_WAIT: return "wait";
 	case RP_PS_LIST: return "list";
+	case RP_PS_RESULT: return "result";
+	case RP_PS_REPORT: return "report";
 	case RP_PS_DONE: return "done";
 	case RP_PS_COUNT: break;
 	}

@@ -59,12 +59,22 @@ typedef enum rp_msg {
 	RP_MSG_BUCKET_REQ = 17, /* C->B: u32 rp_bucket_info; answered like READ_REQ */
 	RP_MSG_COPY_MANY = 18,  /* C->B: u32 from, u32 to, u64 max, u32 count, then count
 				 * NUL-terminated paths; answered OK | ERR | STORE_ERR */
-	RP_MSG_NEXT_INPUT = 19  /* C->B: u32 rp_code of the finished input, message bytes;
+	RP_MSG_NEXT_INPUT = 19, /* C->B: u32 rp_code of the finished input, message bytes;
 				 * answered OK (IN rebound, STORE unbound) or ERR NOTFOUND (no more) */
+	RP_MSG_EXPORT_PLAN = 20, /* C->B: u32 count, then count x (32-byte SHA-256, NUL-terminated
+				  * path below IN); entry 0 is the manifest. Queues the upload of
+				  * the runpack into the STORE binding; answered OK | ERR */
+	RP_MSG_EXPORT_WAIT = 21, /* C->B: empty; answered EXPORT_RESULT (the oldest queued plan,
+				  * once finished) or END (none queued) */
+	RP_MSG_EXPORT_RESULT = 22, /* B->C: u32 input, u32 rp_code, u32 existed, u32 HTTP status,
+				    * u32 context length, u32 what length, context, what, then the
+				    * store's raw error body (status >= 300) */
+	RP_MSG_EXPORT_REPORT = 23 /* C->B, exactly once after each EXPORT_RESULT: u32 input,
+				   * u32 rp_code, message bytes; answered OK */
 } rp_msg;
 
 #define RP_MSG_MIN RP_MSG_JOB
-#define RP_MSG_MAX RP_MSG_NEXT_INPUT
+#define RP_MSG_MAX RP_MSG_EXPORT_REPORT
 
 /* Fixed-field sizes of the payloads above (variable bytes follow). */
 #define RP_PL_CODE 4u       /* DONE, ERR */
@@ -77,6 +87,12 @@ typedef enum rp_msg {
 #define RP_PL_STORE_ERR 12u  /* code u32 + status u32 + what length u32 */
 #define RP_PL_BUCKET_REQ 4u
 #define RP_PL_COPY_MANY 20u  /* from u32 + to u32 + max u64 + count u32 */
+#define RP_PL_EXPORT_PLAN 4u    /* count u32 */
+#define RP_PL_EXPORT_ENTRY 32u  /* SHA-256 before each path */
+#define RP_PL_EXPORT_RESULT 24u /* input, code, existed, status, context length, what length */
+#define RP_PL_EXPORT_REPORT 8u  /* input u32 + code u32 */
+#define RP_EXPORT_CONTEXT_MAX (RP_ERR_MSG_MAX - 1u)
+#define RP_EXPORT_WHAT_MAX 600u
 #define RP_LIST_TOKEN_MAX RP_MAX_STORE_TOKEN
 #define RP_COPY_MANY_MAX 1024u /* paths in one COPY_MANY */
 
@@ -92,6 +108,8 @@ typedef enum rp_pstate {
 	RP_PS_WRITE,     /* child streams DATA* then END */
 	RP_PS_WAIT,      /* broker answers OK | ERR */
 	RP_PS_LIST,      /* broker streams LIST_ENTRY* then END | ERR */
+	RP_PS_RESULT,    /* broker answers EXPORT_RESULT | END */
+	RP_PS_REPORT,    /* the child must send EXPORT_REPORT */
 	RP_PS_DONE,      /* nothing more; the next event must be EOF */
 	RP_PS_COUNT
 } rp_pstate;

@@ -683,6 +683,43 @@ static int fs_next_input(void *self, rp_code code, const char *msg, rp_err *err)
 	return fs_bind_from_current(f, err);
 }
 
+int rp_fsio_in_dup(const rp_fsio *f, int *fd, rp_err *err)
+{
+	*fd = -1;
+	if (f->in_fd < 0)
+		return rp_err_set(err, RP_E_INTERNAL, "IN is not bound");
+	*fd = fcntl(f->in_fd, F_DUPFD_CLOEXEC, 0);
+	if (*fd < 0)
+		return rp_err_set(err, RP_E_IO, "cannot duplicate the input directory descriptor: %s",
+				  strerror(errno));
+	return 0;
+}
+
+int rp_fsio_open_below(int dirfd, const char *path, uint64_t max, int *fd, uint64_t *size,
+		       rp_err *err)
+{
+	struct stat st;
+	*fd = -1;
+	*size = 0;
+	if (check_path(RP_ROOT_IN, path, err) != 0)
+		return -1;
+	if (max > RP_MAX_ARTIFACT_BYTES)
+		return rp_err_set(err, RP_E_LIMIT, "read cap %llu exceeds %llu", (unsigned long long)max,
+				  RP_MAX_ARTIFACT_BYTES);
+	int r = open_regular(dirfd, path, max, &st, err);
+	if (r < 0)
+		return -1;
+	*fd = r;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+void rp_fsio_report(const rp_fsio *f, size_t index, rp_code code, const char *msg)
+{
+	if (f->report != NULL && index < f->n_inputs)
+		f->report(f->report_ctx, index, code, msg);
+}
+
 int rp_fsio_set_inputs(rp_fsio *f, const char *const *dirs, size_t n,
 		       void (*report)(void *ctx, size_t index, rp_code code, const char *msg), void *ctx,
 		       rp_err *err)

@@ -65,4 +65,16 @@ int rp_fsio_set_inputs(rp_fsio *f, const char *const *dirs, size_t n,
 /* IN := <store>/<prefix> (a stored runpack), beneath the store root. */
 int rp_fsio_bind_in_stored(rp_fsio *f, const char *prefix, rp_err *err);
 
+/* For work that outlives the current input (the S3 export pipeline): a
+ * new descriptor of the IN directory (O_CLOEXEC; the caller closes it). */
+int rp_fsio_in_dup(const rp_fsio *f, int *fd, rp_err *err);
+/* Opens path below the directory dirfd exactly as read_fd opens it below a
+ * bound root: path validated, O_NOFOLLOW walk, regular file, size <= max,
+ * the same codes and messages. */
+int rp_fsio_open_below(int dirfd, const char *path, uint64_t max, int *fd, uint64_t *size,
+		       rp_err *err);
+/* Reports the result of input index through the report callback of
+ * rp_fsio_set_inputs (nothing when there is none or index is out of range). */
+void rp_fsio_report(const rp_fsio *f, size_t index, rp_code code, const char *msg);
+
 #endif

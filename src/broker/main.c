@@ -233,10 +233,11 @@ static rp_code run_bound(const struct ctx *c, const rp_job *job, rp_fsio *fs, in
 		    ((job->flags & RP_JOB_F_FROM_STORE) && rp_s3io_bind_in(&x, job->store_prefix, err) != 0)) {
 			code = err->code;
 		} else {
-			/* Export verifies the stored copy: fetch it back in parallel. */
-			rp_s3io_set_prefetch(&x, job->kind == RP_JOB_EXPORT && !(job->flags & RP_JOB_F_NO_READ_BACK));
+			rp_s3io_set_read_back(&x, !(job->flags & RP_JOB_F_NO_READ_BACK));
 			rp_io io = rp_s3io_io(&x);
 			code = broker_run_job(job, &io, user_of(c), last, err);
+			if (code != RP_OK)
+				rp_s3io_abandon(&x, code);
 		}
 		rp_s3io_free(&x);
 	} else {

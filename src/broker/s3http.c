@@ -1180,3 +1180,36 @@ int rp_s3_pump(rp_s3 *s, int fd, unsigned wait_ms)
 {
 	return step(s, fd, wait_ms);
 }
+
+void rp_s3_cancel_requests(rp_s3 *s)
+{
+	if (s == NULL)
+		return;
+	for (unsigned j = 0; j < s->n_slots; j++) {
+		slot *sl = &s->slots[j];
+		if (sl->op == NULL || sl->op->req == NULL)
+			continue;
+		(void)curl_multi_remove_handle(s->multi, sl->easy);
+		hdrs_free(&sl->hdrs);
+		sl->op = NULL;
+	}
+	op *o = s->head;
+	while (o != NULL) {
+		op *nx = o->next;
+		if (o->req != NULL) {
+			o->state = OP_DONE;
+			o->pending = NULL;
+			if (o->prev != NULL)
+				o->prev->next = o->next;
+			else
+				s->head = o->next;
+			if (o->next != NULL)
+				o->next->prev = o->prev;
+			else
+				s->tail = o->prev;
+			s->n_ops--;
+			free(o);
+		}
+		o = nx;
+	}
+}

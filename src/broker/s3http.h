@@ -40,10 +40,11 @@
 
 #include "../common/buf.h"
 #include "../common/err.h"
+#include "../common/limits.h"
 #include "s3conf.h"
 #include "sigv4.h"
 
-#define RP_S3_ERR_BODY_MAX (64u * 1024u)     /* bytes of an error body kept for the child */
+#define RP_S3_ERR_BODY_MAX RP_MAX_STORE_ERR_BODY /* bytes of an error body kept for the child */
 #define RP_S3_LIST_BODY_MAX (1024u * 1024u)  /* a ListObjectsV2 page or bucket sub-resource */
 #define RP_S3_ETAG_MAX 128
 #define RP_S3_VERSION_ID_MAX 1024
@@ -197,6 +198,11 @@ unsigned rp_s3_unfinished(const rp_s3 *s);
  * callbacks of what finished, then sleeps at most wait_ms until there is
  * more to do or fd (when >= 0) is readable. Returns 1 when fd is readable. */
 int rp_s3_pump(rp_s3 *s, int fd, unsigned wait_ms);
+
+/* Drops every asynchronous request not yet finished (running transfers
+ * are stopped), without callbacks. The blocking calls above are not
+ * affected (none runs while this is called). */
+void rp_s3_cancel_requests(rp_s3 *s);
 
 /* GET on the bucket itself with the given query (e.g. {"versioning",
  * NULL}, {"object-lock", NULL}, or ListObjectsV2's {"list-type","2"},

@@ -92,101 +92,6 @@ static int s3io_put(rp_s3io *x, const char *key, const uint8_t *p, size_t n, rp_
 	return rc;
 }
 
-static void cache_drop(rp_s3io *x)
-{
-	for (size_t i = 0; i < x->n_cache; i++)
-		rp_buf_free(&x->cache_body[i]);
-	free(x->cache_path);
-	free(x->cache_body);
-	free(x->cache_full);
-	x->cache_path = NULL;
-	x->cache_body = NULL;
-	x->cache_full = NULL;
-	x->n_cache = 0;
-	x->cache_bytes = 0;
-}
-
-static int cache_init(rp_s3io *x, size_t n)
-{
-	cache_drop(x);
-	x->cache_path = calloc(n, sizeof *x->cache_path);
-	x->cache_body = calloc(n, sizeof *x->cache_body);
-	x->cache_full = calloc(n, sizeof *x->cache_full);
-	if (x->cache_path == NULL || x->cache_body == NULL || x->cache_full == NULL) {
-		cache_drop(x);
-		return -1;
-	}
-	x->n_cache = n;
-	return 0;
-}
-
-/* GETs the just-PUT objects [start, end) back in parallel into the cache:
- * only objects of at most RP_S3IO_PREFETCH_ONE bytes, and at most
- * RP_S3IO_PREFETCH_TOTAL bytes per runpack (store_open empties the cache);
- * the child's reads GET the others on demand (s3io_read). A failure only
- * leaves entries empty: the child's own read then GETs the object and
- * reports what went wrong. */
-static void cache_fill(rp_s3io *x, const char *const *paths, char (*keys)[RP_MAX_PATH_TOTAL + 1],
-		       const uint64_t *lens, size_t start, size_t end)
-{
-	if (!x->prefetch || x->n_cache == 0 || end <= start)
-		return;
-	size_t *idx = calloc(end - start, sizeof *idx);
-	rp_s3_get_item *g = calloc(end - start, sizeof *g);
-	size_t m = 0;
-	uint64_t bytes = x->cache_bytes;
-	for (size_t i = start; idx != NULL && g != NULL && i < end; i++) {
-		if (lens[i] > RP_S3IO_PREFETCH_ONE || bytes + lens[i] > RP_S3IO_PREFETCH_TOTAL)
-			continue;
-		bytes += lens[i];
-		idx[m] = i;
-		g[m].key = keys[i];
-		g[m].max = RP_S3IO_PREFETCH_ONE; /* replaced meanwhile by something larger: not cached */
-		rp_buf_init(&g[m].body, RP_S3IO_PREFETCH_ONE);
-		m++;
-	}
-	if (m > 0) {
-		rp_err err;
-		rp_err_clear(&err);
-		(void)rp_s3_get_many(x->s3, g, m, &err);
-	}
-	for (size_t k = 0; k < m; k++) {
-		size_t i = idx[k];
-		rp_s3_get_item *it = &g[k];
-		if (!it->failed && it->err.code == RP_OK && it->resp.status >= 200 && it->resp.status < 300 &&
-		    x->cache_bytes + it->body.len <= RP_S3IO_PREFETCH_TOTAL) {
-			(void)snprintf(x->cache_path[i], sizeof x->cache_path[i], "%s", paths[i]);
-			x->cache_body[i] = it->body; /* moved */
-			x->cache_full[i] = 1;
-			x->cache_bytes += it->body.len;
-		} else {
-			rp_buf_free(&it->body);
-		}
-	}
-	free(g);
-	free(idx);
-}
-
-/* Serves a STORE read from the prefetched copy (kept until the runpack is
- * done: the verifier reads the scenario spec twice). 1 if served, 0 if
- * not cached. */
-static int cache_take(rp_s3io *x, const char *path, uint64_t max, rp_sink_fn fn, void *fnctx,
-		      int *rc, rp_err *err)
-{
-	for (size_t i = 0; i < x->n_cache; i++) {
-		if (!x->cache_full[i] || strcmp(x->cache_path[i], path) != 0)
-			continue;
-		const rp_buf *b = &x->cache_body[i];
-		if (b->len > max)
-			*rc = rp_err_set(err, RP_E_TOO_LARGE, "artifact too large: %s (%zu > %llu)", path, b->len,
-					 (unsigned long long)max);
-		else
-			*rc = b->len == 0 ? 0 : fn(fnctx, b->data, b->len, err);
-		return 1;
-	}
-	return 0;
-}
-
 static int s3io_read(void *self, rp_root root, const char *path, uint64_t max, rp_sink_fn fn,
 		     void *fnctx, rp_err *err)
 {
@@ -198,9 +103,6 @@ static int s3io_read(void *self, rp_root root, const char *path, uint64_t max, r
 		return -1;
 	if (s3 == 0)
 		return x->local.ops->read(x->local.self, root, path, max, fn, fnctx, err);
-	int rc;
-	if (root == RP_ROOT_STORE && cache_take(x, path, max, fn, fnctx, &rc, err))
-		return rc;
 	if (s3io_get(x, key, max, err) != 0) {
 		/* Decision Gate's wording names the relative path, not the key. */
 		if (err->code == RP_E_TOO_LARGE && x->resp->has_length)
@@ -258,154 +160,11 @@ static int s3io_copy(void *self, rp_root from, rp_root to, const char *path, uin
 	return x->local.ops->write(x->local.self, to, path, p, x->buf.len, err);
 }
 
-/* Local files to the store when the local backing has no descriptors:
- * loads them within the byte budget and PUTs each batch in parallel. */
-static int copy_many_mem(rp_s3io *x, rp_root from, rp_root to, const char *const *paths, size_t n,
-			 uint64_t max, rp_err *err)
-{
-	rp_s3_put_item *items = calloc(n, sizeof *items);
-	rp_buf *bufs = calloc(n, sizeof *bufs);
-	char(*keys)[RP_MAX_PATH_TOTAL + 1] = calloc(n, sizeof *keys);
-	uint64_t *lens = calloc(n, sizeof *lens);
-	int rc = -1;
-	if (items == NULL || bufs == NULL || keys == NULL || lens == NULL ||
-	    (x->prefetch && cache_init(x, n) != 0)) {
-		rp_err_set(err, RP_E_NOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++)
-		rp_buf_init(&bufs[i], (size_t)max);
-	size_t start = 0, held = 0;
-	for (size_t i = 0; i <= n; i++) {
-		if (i < n) {
-			if (s3io_key(x, to, paths[i], keys[i], err) < 0 ||
-			    rp_io_slurp(&x->local, from, paths[i], max, &bufs[i], err) != 0)
-				goto out;
-		}
-		size_t len = i < n ? bufs[i].len : 0;
-		if (i > start && (i == n || held + len > RP_S3IO_PUT_BUDGET)) {
-			for (size_t j = start; j < i; j++) {
-				items[j].key = keys[j];
-				items[j].data = bufs[j].data != NULL ? bufs[j].data : (const uint8_t *)"";
-				items[j].len = bufs[j].len;
-				items[j].fd = -1;
-			}
-			if (rp_s3_put_many(x->s3, items + start, i - start, err) != 0) {
-				for (size_t j = start; j < i; j++)
-					if (items[j].err.code != RP_OK) {
-						s3io_note(x, "PUT", keys[j], &items[j].resp);
-						break;
-					}
-				goto out;
-			}
-			for (size_t j = start; j < i; j++) {
-				lens[j] = bufs[j].len;
-				rp_buf_free(&bufs[j]);
-			}
-			cache_fill(x, paths, keys, lens, start, i);
-			start = i;
-			held = 0;
-		}
-		held += len;
-	}
-	rc = 0;
-out:
-	if (bufs != NULL)
-		for (size_t i = 0; i < n; i++)
-			rp_buf_free(&bufs[i]);
-	free(bufs);
-	free(items);
-	free(keys);
-	free(lens);
-	return rc;
-}
-
-/* Local files to the store: opens up to RP_S3IO_FD_BATCH of them at a time
- * through the local backing's read_fd (the same checks as read) and PUTs
- * each batch with one rp_s3_put_many, the transport streaming every body
- * from its descriptor (at most settings.parallel in flight, no artifact
- * held in memory). Anything else: one copy at a time. */
-static int s3io_copy_many(void *self, rp_root from, rp_root to, const char *const *paths, size_t n,
-			  uint64_t max, rp_err *err)
-{
-	rp_s3io *x = self;
-	char probe[RP_MAX_PATH_TOTAL + 1];
-	x->has_detail = 0;
-	int fs3 = n > 0 ? s3io_key(x, from, paths[0], probe, err) : 0;
-	int ts3 = n > 0 ? s3io_key(x, to, paths[0], probe, err) : 0;
-	if (fs3 < 0 || ts3 < 0)
-		return -1;
-	if (fs3 || !ts3) {
-		for (size_t i = 0; i < n; i++)
-			if (s3io_copy(self, from, to, paths[i], max, err) != 0)
-				return -1;
-		return 0;
-	}
-	if (x->local.ops->read_fd == NULL || from == RP_ROOT_FILE)
-		return copy_many_mem(x, from, to, paths, n, max, err);
-	size_t nb = n < RP_S3IO_FD_BATCH ? n : RP_S3IO_FD_BATCH;
-	rp_s3_put_item *items = calloc(nb, sizeof *items);
-	char(*keys)[RP_MAX_PATH_TOTAL + 1] = calloc(n, sizeof *keys);
-	uint64_t *lens = calloc(n, sizeof *lens);
-	int *fds = calloc(nb, sizeof *fds);
-	int rc = -1;
-	if (fds != NULL)
-		for (size_t k = 0; k < nb; k++)
-			fds[k] = -1;
-	if (items == NULL || keys == NULL || lens == NULL || fds == NULL ||
-	    (x->prefetch && cache_init(x, n) != 0)) {
-		rp_err_set(err, RP_E_NOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t start = 0; start < n; start += nb) {
-		size_t end = n - start < nb ? n : start + nb;
-		for (size_t i = start; i < end; i++) {
-			rp_s3_put_item *it = &items[i - start];
-			memset(it, 0, sizeof *it);
-			if (s3io_key(x, to, paths[i], keys[i], err) < 0 ||
-			    x->local.ops->read_fd(x->local.self, from, paths[i], max, &fds[i - start], &lens[i],
-						  err) != 0)
-				goto out;
-			it->key = keys[i];
-			it->data = NULL;
-			it->fd = fds[i - start];
-			it->size = lens[i];
-		}
-		int put = rp_s3_put_many(x->s3, items, end - start, err);
-		for (size_t k = 0; k < nb; k++)
-			if (fds[k] >= 0) {
-				(void)close(fds[k]);
-				fds[k] = -1;
-			}
-		if (put != 0) {
-			for (size_t i = start; i < end; i++)
-				if (items[i - start].err.code != RP_OK) {
-					s3io_note(x, "PUT", keys[i], &items[i - start].resp);
-					break;
-				}
-			goto out;
-		}
-		cache_fill(x, paths, keys, lens, start, end);
-	}
-	rc = 0;
-out:
-	if (fds != NULL)
-		for (size_t k = 0; k < nb; k++)
-			if (fds[k] >= 0)
-				(void)close(fds[k]);
-	free(fds);
-	free(items);
-	free(keys);
-	free(lens);
-	return rc;
-}
-
 static int s3io_store_open(void *self, const char *prefix, int create, rp_err *err)
 {
 	rp_s3io *x = self;
 	(void)create; /* buckets are not created by rpvault */
 	x->has_detail = 0;
-	cache_drop(x);
 	if (s3io_base(x, prefix, x->store_base, err) != 0)
 		return -1;
 	x->store_bound = 1;
@@ -477,7 +236,6 @@ static int s3io_next_input(void *self, rp_code code, const char *msg, rp_err *er
 	rp_s3io *x = self;
 	x->store_bound = 0;
 	x->has_detail = 0;
-	cache_drop(x);
 	if (x->local.ops->next_input == NULL)
 		return rp_err_set(err, RP_E_NOTFOUND, "no further input");
 	return x->local.ops->next_input(x->local.self, code, msg, err);
@@ -495,6 +253,47 @@ static int s3io_store_detail(void *self, rp_store_detail *out)
 	return 1;
 }
 
+static int s3io_export_plan(void *self, const rp_export_entry *e, size_t n, rp_err *err)
+{
+	rp_s3io *x = self;
+	char shown[RP_MAX_PATH_TOTAL + 64], sk[RP_MAX_PATH_TOTAL + 64];
+	int dirfd;
+	x->has_detail = 0;
+	if (!x->store_bound)
+		return rp_err_set(err, RP_E_INTERNAL, "export plan before store_open");
+	if (x->pipe == NULL &&
+	    rp_s3x_open(&x->pipe, x->s3, x->set->parallel, x->read_back, x->set->bucket, err) != 0)
+		return -1;
+	if (rp_fsio_in_dup(x->fs, &dirfd, err) != 0)
+		return -1;
+	(void)snprintf(shown, sizeof shown, "%s", rp_s3_show_key(x->s3, x->store_base, sk, sizeof sk));
+	return rp_s3x_plan(x->pipe, x->fs->cur_input, dirfd, x->store_base, shown, e, n, err);
+}
+
+static int s3io_export_wait(void *self, rp_export_result *res, rp_err *err)
+{
+	rp_s3io *x = self;
+	(void)err;
+	x->has_detail = 0;
+	return x->pipe != NULL ? rp_s3x_wait(x->pipe, res) : 0;
+}
+
+static int s3io_export_report(void *self, size_t input, rp_code code, const char *msg, rp_err *err)
+{
+	rp_s3io *x = self;
+	(void)err;
+	x->has_detail = 0;
+	rp_fsio_report(x->fs, input, code, msg);
+	return 0;
+}
+
+static void s3io_pump(void *self, int fd)
+{
+	rp_s3io *x = self;
+	if (x->pipe != NULL)
+		rp_s3x_pump(x->pipe, fd);
+}
+
 static const rp_io_ops s3io_ops = {
 	.read = s3io_read,
 	.write = s3io_write,
@@ -503,11 +302,14 @@ static const rp_io_ops s3io_ops = {
 	.commit = s3io_commit,
 	.list = s3io_list,
 	.output = s3io_output,
-	.copy_many = s3io_copy_many,
 	.list_page = s3io_list_page,
 	.bucket_info = s3io_bucket_info,
 	.store_detail = s3io_store_detail,
 	.next_input = s3io_next_input,
+	.export_plan = s3io_export_plan,
+	.export_wait = s3io_export_wait,
+	.export_report = s3io_export_report,
+	.pump = s3io_pump,
 };
 
 int rp_s3io_init(rp_s3io *x, rp_fsio *fs, rp_s3 *s3, const rp_s3_settings *set, rp_err *err)
@@ -524,14 +326,23 @@ int rp_s3io_init(rp_s3io *x, rp_fsio *fs, rp_s3 *s3, const rp_s3_settings *set, 
 	return 0;
 }
 
-void rp_s3io_set_prefetch(rp_s3io *x, int on)
+void rp_s3io_set_read_back(rp_s3io *x, int on)
 {
-	x->prefetch = on;
+	x->read_back = on;
+}
+
+void rp_s3io_abandon(rp_s3io *x, rp_code code)
+{
+	for (size_t i = 0; x->pipe != NULL && i < rp_s3x_queued(x->pipe); i++)
+		rp_fsio_report(x->fs, rp_s3x_queued_input(x->pipe, i), code,
+			       "not confirmed: the export stopped before this runpack's upload finished "
+			       "(without its manifest it is incomplete; export it again)");
 }
 
 void rp_s3io_free(rp_s3io *x)
 {
-	cache_drop(x);
+	rp_s3x_close(x->pipe);
+	x->pipe = NULL;
 	rp_buf_free(&x->buf);
 	free(x->resp);
 	x->resp = NULL;

@@ -5,6 +5,8 @@
  *   pack    canonicalize seven logs into OUT, manifest last, verify, commit
  *   export  verify IN, refuse conflicts, copy into the store, verify the
  *           stored copy, write the manifest last, print the storage URI
+ *           (object stores: the broker's pipeline does the store part
+ *           while this child verifies the next runpack, see s3export.h)
  *   fetch   copy a stored runpack to OUT, verify OUT, commit
  *   ls      list stored runpacks, complete or incomplete
  *   jcs     canonicalize one document
@@ -28,6 +30,7 @@
 #include "report.h"
 #include "s3list.h"
 #include "s3xml.h"
+#include "store_err.h"
 #include "verify.h"
 
 static const struct {
@@ -341,7 +344,110 @@ static int print_uri(const rp_io *io, const rp_job *job, const char *prefix, rp_
 	return rc;
 }
 
-static rp_code export_one(const rp_job *job, const rp_io *io, rp_err *err)
+/* The runpacks whose export plans are queued in the broker, oldest first:
+ * their prefixes, for the storage URI printed when the result comes. */
+typedef struct export_queue {
+	char (*prefix)[RP_KEY_PREFIX_MAX + 1]; /* RP_EXPORT_WINDOW entries */
+	size_t head, count;
+	rp_code last;    /* the result of the last plan collected */
+	rp_err last_err;
+} export_queue;
+
+static int unhex32(const rp_str *s, uint8_t out[32])
+{
+	if (s->s == NULL || s->len != 64)
+		return -1;
+	for (size_t i = 0; i < 64; i++) {
+		char ch = s->s[i];
+		int v = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+		if (v < 0)
+			return -1;
+		out[i / 2] = (uint8_t)(i % 2 == 0 ? v << 4 : out[i / 2] | v);
+	}
+	return 0;
+}
+
+/* Turns one plan result into the runpack's final word: reported to the
+ * broker, then (on success) its storage URI printed. The store's error
+ * body is parsed here, in the confined child. */
+static int export_take(const rp_job *job, const rp_io *io, export_queue *q, const rp_export_result *res,
+		       rp_err *err)
+{
+	rp_err e;
+	rp_err_clear(&e);
+	if (res->code != RP_OK && res->status >= 300) {
+		rp_err se;
+		rp_err_clear(&se);
+		rp_store_err_compose((uint32_t)res->code, res->status, res->what, strlen(res->what), res->body,
+				     res->body_len, &se);
+		rp_err_set(&e, se.code, "%s: %s", res->context, se.msg);
+	} else if (res->code != RP_OK) {
+		rp_err_set(&e, res->code, "%s", res->context);
+	}
+	char *prefix = q->prefix[q->head];
+	q->head = (q->head + 1) % RP_EXPORT_WINDOW;
+	q->count--;
+	q->last = e.code;
+	q->last_err = e;
+	if (io->ops->export_report(io->self, res->input, e.code, e.code == RP_OK ? "" : e.msg, err) != 0)
+		return -1;
+	return e.code == RP_OK ? print_uri(io, job, prefix, err) : 0;
+}
+
+/* Collects results until at most keep plans are queued. -1: the channel
+ * failed (the job ends). */
+static int export_collect(const rp_job *job, const rp_io *io, export_queue *q, size_t keep, rp_err *err)
+{
+	while (q->count > keep) {
+		rp_export_result res;
+		int r = io->ops->export_wait(io->self, &res, err);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return rp_err_set(err, RP_E_PROTO, "export: no result for %zu queued runpacks", q->count);
+		if (export_take(job, io, q, &res, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Queues the upload of the verified runpack: the manifest (its bytes as
+ * parsed) and every listed file once, each with its verified SHA-256.
+ * RP_E_LIMIT when the list does not fit one plan (the caller copies). */
+static int export_queue_plan(const rp_io *io, export_queue *q, const rp_manifest *m, const char *name,
+			     const rp_buf *mbytes, const char *prefix, rp_err *err)
+{
+	rp_export_entry *e = calloc(m->n_files + 1, sizeof *e);
+	size_t n = 1;
+	int rc = -1;
+	if (e == NULL)
+		return rp_err_set(err, RP_E_NOMEM, "out of memory");
+	e[0].path = name;
+	rp_sha256_digest(mbytes->data, mbytes->len, e[0].sha);
+	for (size_t i = 0; i < m->n_files; i++) {
+		const rp_file_hash *f = &m->files[i];
+		int dup = strcmp(f->path.s, name) == 0;
+		for (size_t j = 1; j < n && !dup; j++)
+			dup = strcmp(f->path.s, e[j].path) == 0;
+		if (dup)
+			continue;
+		if (unhex32(&f->hash, e[n].sha) != 0) {
+			rp_err_set(err, RP_E_INTERNAL, "export: the verified hash of %s is not 64 hex digits", f->path.s);
+			goto out;
+		}
+		e[n++].path = f->path.s;
+	}
+	if (io->ops->export_plan(io->self, e, n, err) != 0)
+		goto out;
+	(void)snprintf(q->prefix[(q->head + q->count) % RP_EXPORT_WINDOW], RP_KEY_PREFIX_MAX + 1, "%s", prefix);
+	q->count++;
+	rc = 0;
+out:
+	free(e);
+	return rc;
+}
+
+static rp_code export_one(const rp_job *job, const rp_io *io, export_queue *q, rp_err *err)
 {
 	rp_buf bytes, stored;
 	rp_manifest m;
@@ -365,6 +471,19 @@ static rp_code export_one(const rp_job *job, const rp_io *io, rp_err *err)
 	}
 	if (io->ops->store_open(io->self, prefix, 1, err) != 0)
 		goto bad;
+	if (q != NULL) {
+		if (q->count >= RP_EXPORT_WINDOW && export_collect(job, io, q, RP_EXPORT_WINDOW - 1, err) != 0)
+			goto bad;
+		if (export_queue_plan(io, q, &m, name, &bytes, prefix, err) == 0)
+			goto out; /* the result comes later, through export_collect */
+		if (err->code != RP_E_LIMIT)
+			goto bad;
+		/* Too many files for one plan: copy one by one below, after the
+		 * queued runpacks, so results stay in input order. */
+		rp_err_clear(err);
+		if (export_collect(job, io, q, 0, err) != 0)
+			goto bad;
+	}
 	/* A complete runpack at the key is either this one (no-op) or a
 	 * conflict; an incomplete one (no manifest) is completed. */
 	rp_err rerr;
@@ -421,22 +540,58 @@ out:
  * runpack). A failed runpack does not stop the others. */
 static rp_code job_export(const rp_job *job, const rp_io *io, rp_err *err)
 {
-	if (!(job->flags & RP_JOB_F_MULTI_INPUT) || io->ops->next_input == NULL)
-		return export_one(job, io, err);
+	export_queue qs, *q = NULL;
+	rp_code code = RP_OK;
+	memset(&qs, 0, sizeof qs);
+	if ((job->flags & RP_JOB_F_S3) && io->ops->export_plan != NULL) {
+		qs.prefix = calloc(RP_EXPORT_WINDOW, sizeof *qs.prefix);
+		if (qs.prefix == NULL) {
+			rp_err_set(err, RP_E_NOMEM, "out of memory");
+			return fail(err);
+		}
+		q = &qs;
+	}
+	if (!(job->flags & RP_JOB_F_MULTI_INPUT) || io->ops->next_input == NULL) {
+		code = export_one(job, io, q, err);
+		if (code == RP_OK && q != NULL && q->count > 0) {
+			if (export_collect(job, io, q, 0, err) != 0)
+				code = fail(err);
+			else if ((code = q->last) != RP_OK)
+				*err = q->last_err;
+		}
+		goto out;
+	}
 	for (;;) {
 		rp_err one;
 		rp_err_clear(&one);
-		rp_code c = export_one(job, io, &one);
+		rp_code c = export_one(job, io, q, &one);
 		if (c == RP_OK)
 			one.msg[0] = '\0';
+		else if (one.code == RP_E_PROTO) {
+			*err = one; /* the channel is gone */
+			code = c;
+			goto out;
+		}
+		/* A runpack refused here is reported after the queued ones,
+		 * so the results come in input order. */
+		if (c != RP_OK && q != NULL && export_collect(job, io, q, 0, err) != 0) {
+			code = fail(err);
+			goto out;
+		}
 		if (io->ops->next_input(io->self, c, one.msg, err) != 0) {
-			if (err->code == RP_E_NOTFOUND) {
-				rp_err_clear(err);
-				return RP_OK;
+			if (err->code != RP_E_NOTFOUND) {
+				code = fail(err);
+				goto out;
 			}
-			return fail(err);
+			rp_err_clear(err);
+			if (q != NULL && export_collect(job, io, q, 0, err) != 0)
+				code = fail(err);
+			goto out;
 		}
 	}
+out:
+	free(qs.prefix);
+	return code;
 }
 
 static rp_code job_fetch(const rp_job *job, const rp_io *io, rp_err *err)

@@ -54,6 +54,26 @@ typedef struct rp_store_detail {
 	size_t body_len;
 } rp_store_detail;
 
+/* One file of an export plan (export_plan): a path below IN and the
+ * SHA-256 the child verified for it. */
+typedef struct rp_export_entry {
+	const char *path;
+	uint8_t sha[32];
+} rp_export_entry;
+
+/* The outcome of one export plan (export_wait). */
+typedef struct rp_export_result {
+	size_t input;        /* the input the plan was queued for */
+	rp_code code;        /* RP_OK: stored (or already stored) and, with read-back, read back */
+	int existed;         /* RP_OK: an identical runpack was already stored */
+	unsigned status;     /* the failed request's HTTP status when the store answered one (>= 300), else 0 */
+	const char *context; /* what failed, e.g. "uploading artifacts/a.json"; the whole message when
+			      * status is 0 ("" on success) */
+	const char *what;    /* status >= 300: the request, "PUT s3://bucket/key" (printable) */
+	const uint8_t *body; /* status >= 300: the store's error body, unparsed (may be empty) */
+	size_t body_len;
+} rp_export_result;
+
 typedef struct rp_io_ops {
 	/* Streams the regular file root/path to fn. A file larger than max is
 	 * refused before any byte is delivered with RP_E_TOO_LARGE and the
@@ -112,6 +132,21 @@ typedef struct rp_io_ops {
 	 * are served through read(). Not for RP_ROOT_FILE (may be stdin). */
 	int (*read_fd)(void *self, rp_root root, const char *path, uint64_t max, int *fd,
 		       uint64_t *size, rp_err *err);
+	/* Object stores, export: queues the upload of the runpack bound to IN
+	 * into the STORE binding (store_open first; see src/broker/s3export.h
+	 * for the steps): e[0] is the manifest, e[1..n) the artifacts, each
+	 * with the SHA-256 the child verified. 0 when queued; the result comes
+	 * from export_wait. At most RP_EXPORT_WINDOW plans may be queued. */
+	int (*export_plan)(void *self, const rp_export_entry *e, size_t n, rp_err *err);
+	/* Waits for the oldest queued plan: 1 and *res (valid until the next
+	 * call), 0 when none is queued. */
+	int (*export_wait)(void *self, rp_export_result *res, rp_err *err);
+	/* The final result of a plan's input, after export_wait returned it:
+	 * reported like next_input's (RP_OK and "" on success). */
+	int (*export_report)(void *self, size_t input, rp_code code, const char *msg, rp_err *err);
+	/* Broker side: background work (transfers of queued plans) until fd
+	 * is readable. */
+	void (*pump)(void *self, int fd);
 } rp_io_ops;
 
 typedef struct rp_io {

@@ -32,5 +32,12 @@
  * enforce them. */
 #define RP_MAX_STORE_PAGES (RP_MAX_LIST_ENTRIES / 1000 + 1)
 #define RP_MAX_STORE_TOKEN 1024u
+/* Bytes of an object store's error body kept for the confined child to
+ * parse (the rest is dropped). */
+#define RP_MAX_STORE_ERR_BODY (64u * 1024u)
+/* Export plans queued in the broker's pipeline at once (s3export.h): each
+ * holds two descriptors and its paths; the child waits for the oldest
+ * result before it queues more. */
+#define RP_EXPORT_WINDOW 16u
 
 #endif
