@@ -28,6 +28,12 @@
  *                           CODE, HTTP STATUS (0: none), TEXT in the kept error
  *                           body ("-": not checked), secret in no message
  *   putflaky N              put_many of "flaky-put" (503 twice) and N other keys
+ *   async DIR               asynchronous requests (rp_s3_submit / rp_s3_pump): 20 file
+ *                           PUTs with their expected SHA-256, each read back hashed from
+ *                           its callback; a PUT whose file does not hash to the expected
+ *                           SHA-256 (RP_E_VERIFY, no request, nothing stored); a hashed
+ *                           GET over its cap (RP_E_TOO_LARGE); a missing key (404);
+ *                           cancelled requests leave no callback
  *   getbody KEY BODY MINATTEMPTS
  *                           GET succeeds with BODY after >= MINATTEMPTS attempts
  *   putfd DIR               PUTs streamed from files in DIR (5 MiB and empty,
@@ -483,6 +489,149 @@ static int cmd_putfdchanged(rp_s3 *s, const rp_s3_settings *set, const char *dir
 	return 0;
 }
 
+/* ---- asynchronous requests ---------------------------------------------------------------- */
+
+typedef struct areq {
+	rp_s3_req r;
+	rp_s3_resp resp;
+	char key[512];
+	uint8_t sha[32];
+	uint64_t size;
+	int phase; /* 0 PUT, 1 GET back, 2 done */
+	int calls;
+	rp_s3 *s;
+} areq;
+
+static void a_done(void *ctx, rp_s3_req *r)
+{
+	areq *a = ctx;
+	a->calls++;
+	if (a->phase == 0 && !r->failed) {
+		/* from inside the callback: the read-back of what was just stored */
+		int fd = a->r.fd;
+		memset(&a->r, 0, sizeof a->r);
+		a->r.kind = RP_S3_REQ_GET_HASH;
+		a->r.key = a->key;
+		a->r.fd = fd;
+		a->r.max = a->size;
+		a->r.resp = &a->resp;
+		a->r.done = a_done;
+		a->r.ctx = a;
+		a->phase = 1;
+		rp_err e;
+		if (rp_s3_submit(a->s, &a->r, &e) != 0)
+			a->phase = 2;
+		return;
+	}
+	a->phase = 2;
+}
+
+static void a_init(areq *a, rp_s3 *s, int kind, const char *key)
+{
+	memset(a, 0, sizeof *a);
+	snprintf(a->key, sizeof a->key, "%s", key);
+	a->s = s;
+	a->r.kind = kind;
+	a->r.key = a->key;
+	a->r.fd = -1;
+	a->r.resp = &a->resp;
+	a->r.done = a_done;
+	a->r.ctx = a;
+}
+
+static void a_run(rp_s3 *s)
+{
+	double t0 = secs();
+	while (rp_s3_unfinished(s) > 0 && secs() - t0 < 60)
+		(void)rp_s3_pump(s, -1, 1000);
+}
+
+static int cmd_async(rp_s3 *s, const rp_s3_settings *set, const char *dir)
+{
+	enum { N = 20 };
+	static areq a[N];
+	uint8_t *bodies[N];
+	int fds[N];
+	rp_err err;
+	int submitted = 0;
+	for (int i = 0; i < N; i++) {
+		char name[32], key[512];
+		size_t n = (size_t)(i % 4 == 0 ? 1024 * 1024 + i : 100 + i * 37);
+		snprintf(name, sizeof name, "async-%d", i);
+		fds[i] = make_file(dir, name, n, (unsigned)i + 40u, &bodies[i]);
+		snprintf(key, sizeof key, "%sasync/obj %d.json", set->root_prefix, i);
+		a_init(&a[i], s, RP_S3_REQ_PUT_FD, key);
+		rp_sha256_digest(bodies[i], n, a[i].sha);
+		a[i].size = n;
+		a[i].r.fd = fds[i];
+		a[i].r.size = n;
+		a[i].r.expect_sha = a[i].sha;
+		submitted += rp_s3_submit(s, &a[i].r, &err) == 0;
+	}
+	check(submitted == N && rp_s3_unfinished(s) == N, "20 requests queued, none finished by submit (%u)",
+	      rp_s3_unfinished(s));
+	a_run(s);
+	int ok = 0;
+	for (int i = 0; i < N; i++)
+		ok += a[i].phase == 2 && a[i].calls == 2 && !a[i].r.failed && a[i].r.got == a[i].size &&
+		      memcmp(a[i].r.sha, a[i].sha, 32) == 0;
+	check(ok == N, "20 file PUTs, each read back (hashed) from its own callback: %d of 20 match", ok);
+	for (int i = 0; i < N; i++) {
+		close(fds[i]);
+		free(bodies[i]);
+	}
+	/* the file no longer has the verified bytes: refused before any request */
+	uint8_t *p;
+	int fd = make_file(dir, "async-wrong", 4096, 77u, &p);
+	static areq w;
+	char key[512];
+	snprintf(key, sizeof key, "%sasync/wrong.json", set->root_prefix);
+	a_init(&w, s, RP_S3_REQ_PUT_FD, key);
+	memset(w.sha, 0xab, sizeof w.sha);
+	w.r.fd = fd;
+	w.r.size = 4096;
+	w.r.expect_sha = w.sha;
+	check(rp_s3_submit(s, &w.r, &err) == 0, "submit PUT with a wrong expected hash");
+	a_run(s);
+	check(w.r.failed && w.r.err.code == RP_E_VERIFY && w.resp.attempts == 0 &&
+		      strstr(w.r.err.msg, "the local file no longer holds the bytes that were verified") != NULL,
+	      "a file that does not hash to the expected SHA-256: RP_E_VERIFY, no request (%s, %u attempts)",
+	      w.r.err.msg, w.resp.attempts);
+	static rp_s3_resp hr;
+	check(rp_s3_head(s, key, &hr, &err) != 0 && err.code == RP_E_NOTFOUND, "... and nothing stored (%s)", err.msg);
+	close(fd);
+	free(p);
+	/* hashed GET over its cap; a missing key */
+	static areq g, m;
+	a_init(&g, s, RP_S3_REQ_GET_HASH, a[0].key);
+	g.phase = 1;
+	g.r.max = a[0].size - 1;
+	a_init(&m, s, RP_S3_REQ_GET_HASH, "async/no such key");
+	m.phase = 1;
+	m.r.max = 100;
+	check(rp_s3_submit(s, &g.r, &err) == 0 && rp_s3_submit(s, &m.r, &err) == 0, "submit two GETs");
+	a_run(s);
+	check(g.r.failed && g.r.err.code == RP_E_TOO_LARGE, "a hashed GET over its cap: RP_E_TOO_LARGE (%s)",
+	      g.r.err.msg);
+	check(m.r.failed && m.r.err.code == RP_E_NOTFOUND && m.resp.status == 404 && m.resp.err_body_len > 0,
+	      "a hashed GET of a missing key: 404 with its error body kept (%s)", m.r.err.msg);
+	/* cancelled: queued and running requests go without a callback */
+	static areq c1, c2;
+	a_init(&c1, s, RP_S3_REQ_GET_HASH, a[1].key);
+	c1.phase = 1;
+	c1.r.max = a[1].size;
+	a_init(&c2, s, RP_S3_REQ_GET_HASH, a[0].key);
+	c2.phase = 1;
+	c2.r.max = a[0].size;
+	check(rp_s3_submit(s, &c1.r, &err) == 0 && rp_s3_submit(s, &c2.r, &err) == 0, "submit two GETs to cancel");
+	rp_s3_cancel_requests(s);
+	int before = c1.calls + c2.calls;
+	a_run(s);
+	check(rp_s3_unfinished(s) == 0 && before == 0 && c1.calls + c2.calls == 0,
+	      "cancelled requests: none left, no callback, also after pumping (%d calls)", c1.calls + c2.calls);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -511,6 +660,8 @@ int main(int argc, char **argv)
 		cmd_putfd(s, &set, argv[3]);
 	else if (strcmp(cmd, "putfdchanged") == 0 && argc > 3)
 		cmd_putfdchanged(s, &set, argv[3]);
+	else if (strcmp(cmd, "async") == 0 && argc > 3)
+		cmd_async(s, &set, argv[3]);
 	else if (strcmp(cmd, "getbody") == 0 && argc > 5)
 		cmd_getbody(s, argv[3], argv[4], (unsigned)atoi(argv[5]));
 	else {

@@ -24,7 +24,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 RGW="$T/rgw"
 # lib.sh's trap removes $T; stop the daemons first (they hold files in it).
 S3T_PID=""
-trap '[ -z "$S3T_PID" ] || kill "$S3T_PID" 2>/dev/null; bash "$top/tests/s3/rgw-stop.sh" "$RGW" >/dev/null 2>&1; chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
+PROXY_PID=""
+trap '[ -z "$S3T_PID" ] || kill "$S3T_PID" 2>/dev/null; [ -z "$PROXY_PID" ] || kill "$PROXY_PID" 2>/dev/null; bash "$top/tests/s3/rgw-stop.sh" "$RGW" >/dev/null 2>&1; chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
 trap 'exit 130' INT TERM
 GOLD="$FIX/runpacks/golden_time_after_pass"
 MK="$top/tests/system/rpcase.py"
@@ -304,6 +305,130 @@ rpv verify --store s3://rpv-plain/del-artifact "s3://rpv-plain/del-artifact/$KG"
 expect "a deleted artifact object fails verify, naming the path" 1 "artifact read failed for artifacts/packets.json"
 rpv fetch --store s3://rpv-plain/del-artifact "s3://rpv-plain/del-artifact/$KG" "$T/fetch-deleted"
 if [ "$RC" = 1 ] && [ ! -e "$T/fetch-deleted" ]; then pass "fetch of a runpack with a deleted artifact fails, writes nothing"; else fail "fetch of a runpack with a deleted artifact fails, writes nothing"; fi
+
+# Re-export over a damaged stored copy: the manifest is the same, so every
+# stored artifact is checked (by its SHA-256) and the damage is named.
+rpv export --store s3://rpv-plain/tamper "$GOLD"
+expect "re-export over a tampered stored artifact fails, naming the path (exit 1)" 1 \
+	"the runpack already stored at s3://rpv-plain/tamper/$KG failed verification: hash mismatch for artifacts/decisions.json"
+rpv export --store s3://rpv-plain/del-artifact "$GOLD"
+expect "re-export over a deleted stored artifact fails, naming the path and the store's answer" 1 \
+	"reading artifacts/packets.json: object store: GET s3://rpv-plain/del-artifact/${KG}artifacts/packets.json: HTTP 404 NoSuchKey"
+
+# ---- the export pipeline: results in input order, one bad runpack stops no other ------------
+# m1, a runpack that fails local verification, a conflict (other bytes at
+# GOLD's key), m2: the two good ones are stored, the two bad ones are
+# reported in input order, nothing of them is written.
+rpv export --store s3://rpv-plain/mixed "$GOLD"
+copy_fixture "$GOLD" "$T/badlocal"
+{ cat "$GOLD/artifacts/decisions.json"; printf ' '; } >"$T/badlocal/artifacts/decisions.json"
+"$PY" "$MK" "$GOLD" "$T/other-mixed" unix_millis 5 >/dev/null
+rpv export --store s3://rpv-plain/mixed "$T/m1" "$T/badlocal" "$T/other-mixed" "$T/m2"
+printf 's3://rpv-plain/mixed/%s\ns3://rpv-plain/mixed/%s\n' "$(keyof "$T/m1")" "$(keyof "$T/m2")" >"$T/want"
+if [ "$RC" = 1 ] && cmp -s "$T/.out" "$T/want"; then
+	pass "mixed export: exit 1, the two good runpacks' URIs in input order"
+else
+	fail "mixed export: exit 1, the two good runpacks' URIs in input order" "rc=$RC"
+fi
+grep '^rpvault: ' "$T/.err" >"$T/mixed-err"
+l1=$(grep -n "export $T/badlocal: export refused: the runpack failed verification" "$T/mixed-err" | cut -d: -f1)
+l2=$(grep -n "export $T/other-mixed: a different runpack is already stored at s3://rpv-plain/mixed/$KG (its manifest.json differs)" "$T/mixed-err" | cut -d: -f1)
+if [ -n "$l1" ] && [ -n "$l2" ] && [ "$l1" -lt "$l2" ] && [ "$(nlines "$T/mixed-err")" = 2 ]; then
+	pass "mixed export: the local failure, then the conflict, each named, in input order"
+else
+	fail "mixed export: the local failure, then the conflict, each named, in input order" "$(cat "$T/mixed-err")"
+fi
+s3t get rpv-plain "mixed/${KG}manifest.json" "$T/mixed-manifest"
+cmp -s "$T/mixed-manifest" "$GOLD/manifest.json" && pass "mixed export: the conflict left the stored manifest alone" ||
+	fail "mixed export: the conflict left the stored manifest alone"
+rpv verify --store s3://rpv-plain/mixed "s3://rpv-plain/mixed/$(keyof "$T/m2")"
+expect "mixed export: the runpack after the failures verifies from the store" 0
+
+# ---- read-back through a store that returns other bytes ---------------------------------
+# A forwarding proxy in front of RGW that, once a key has been PUT through
+# it, answers GETs of that key ending in CORRUPT with its last byte changed
+# (the probe GET before the upload is untouched). Signatures stay valid:
+# requests are forwarded byte for byte, Host header included.
+cat >"$T/proxy.py" <<'PY'
+import http.client, http.server, sys, threading
+up_host, up_port, suffix, port_file = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+put_seen = set()
+lock = threading.Lock()
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a):
+        pass
+    def fwd(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(n) if n else b""
+        c = http.client.HTTPConnection(up_host, up_port, timeout=30)
+        c.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+        for k, v in self.headers.items():
+            c.putheader(k, v)
+        c.endheaders(body)
+        r = c.getresponse()
+        data = r.read()
+        key = self.path.split("?", 1)[0]
+        with lock:
+            if self.command == "PUT" and r.status == 200:
+                put_seen.add(key)
+            bad = self.command == "GET" and r.status == 200 and key.endswith(suffix) and key in put_seen
+        if bad and data:
+            data = data[:-1] + bytes([data[-1] ^ 1])
+        self.send_response_only(r.status, r.reason)
+        for k, v in r.getheaders():
+            if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        c.close()
+    do_GET = do_PUT = do_HEAD = do_DELETE = do_POST = fwd
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(port_file + ".tmp", "w").write(str(srv.server_address[1]))
+import os
+os.rename(port_file + ".tmp", port_file)
+srv.serve_forever()
+PY
+# with_proxy SUFFIX: (re)starts the proxy corrupting GETs of keys ending in SUFFIX; sets PEP.
+with_proxy() {
+	[ -z "$PROXY_PID" ] || kill "$PROXY_PID" 2>/dev/null
+	rm -f "$T/proxy.port"
+	_hp=${EP#http://}
+	"$PY" "$T/proxy.py" "${_hp%:*}" "${_hp##*:}" "$1" "$T/proxy.port" 2>"$T/proxy.log" &
+	PROXY_PID=$!
+	_i=0
+	while [ ! -s "$T/proxy.port" ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+	PEP="http://127.0.0.1:$(cat "$T/proxy.port" 2>/dev/null)"
+}
+with_proxy "/artifacts/decisions.json"
+if [ -s "$T/proxy.port" ]; then
+	EP_DIRECT=$EP
+	EP=$PEP
+	rpv export --store s3://rpv-plain/rb-art "$GOLD"
+	EP=$EP_DIRECT
+	expect "read-back: an artifact read back with other bytes fails the export (exit 1), naming the path" 1 \
+		"stored copy failed verification: hash mismatch for artifacts/decisions.json (read back from s3://rpv-plain/rb-art/$KG)"
+	rpv ls --store s3://rpv-plain/rb-art
+	expect "read-back: the manifest was not written (ls: incomplete)" 0 "incomplete s3://rpv-plain/rb-art/$KG"
+	EP=$PEP
+	rpv export --no-read-back --store s3://rpv-plain/rb-art "$GOLD"
+	EP=$EP_DIRECT
+	expect "read-back: the same export with --no-read-back completes (nothing is read back)" 0 "s3://rpv-plain/rb-art/$KG"
+	rpv export --store s3://rpv-plain/rb-art "$GOLD"
+	expect "read-back: a direct re-export then finds the identical runpack stored" 0 "s3://rpv-plain/rb-art/$KG"
+	with_proxy "/manifest.json"
+	EP=$PEP
+	rpv export --store s3://rpv-plain/rb-man "$GOLD"
+	EP=$EP_DIRECT
+	expect "read-back: a manifest read back with other bytes fails the export (exit 1)" 1 \
+		"the stored manifest s3://rpv-plain/rb-man/${KG}manifest.json reads back different bytes"
+	kill "$PROXY_PID" 2>/dev/null
+	PROXY_PID=""
+else
+	fail "the corrupting proxy starts" "$(tail -n 3 "$T/proxy.log" 2>/dev/null)"
+fi
 
 # Deleted manifest: incomplete, never verifies; a re-export completes it.
 rpv export --store s3://rpv-plain/del-manifest "$GOLD"

@@ -8,7 +8,10 @@
 # get_many of 50 objects in parallel, PUT bodies streamed from file
 # descriptors (5 MiB and empty, alone and batched: same bytes back, ETag =
 # MD5) and files truncated, grown or rewritten after hashing (RP_E_IO, one
-# attempt, nothing stored; the driver is built with the test-only hook), a GET over the cap refused by its
+# attempt, nothing stored; the driver is built with the test-only hook),
+# asynchronous requests (file PUTs read back from their callbacks, a file
+# not matching its expected SHA-256 refused before any request, hashed
+# GETs over their cap or of a missing key, cancellation), a GET over the cap refused by its
 # Content-Length, GET ?versioning and a ListObjectsV2 page, error bodies
 # kept for the child (403 SignatureDoesNotMatch, 404 NoSuchBucket /
 # NoSuchKey) with no secret in any message, retries on 503 (also inside a
@@ -142,6 +145,7 @@ drive "put_many of 50" "$U" putmany 50
 mkdir -p "$T/files"
 drive "PUT from a file descriptor" "$U" putfd "$T/files"
 drive "a file changed while it is uploaded" "$U" putfdchanged "$T/files"
+drive "asynchronous requests" "$U" async "$T/files"
 drive "cap" "$U" toolarge
 drive "bucket sub-resources" "$U" versioning
 AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY}x" drive "wrong secret" "$U" expect store 403 SignatureDoesNotMatch
