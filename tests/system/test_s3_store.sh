@@ -717,6 +717,53 @@ echo "# kill -9 within 0..$((full * 11 / 10)) ms of a ${full} ms export: $ncompl
 [ $bad = 0 ] && pass "20 exports killed at random points: never complete unless verify passes; re-run always completes" ||
 	fail "20 exports killed at random points" "$bad bad outcomes:$notes"
 
+# ---- the confined child killed mid-export: queued runpacks are named, none is wrong -----------
+# The first URI is printed once 16 plans are queued (the window), so killing
+# the child then leaves plans unfinished: each must be reported "not
+# confirmed", the command exits 3, and whatever is listed complete verifies.
+mkdir -p "$T/kc"
+kcdirs=""
+i=0
+while [ $i -lt 30 ]; do
+	mkpack "$T/kc/$i" 3 "kc-$i"
+	kcdirs="$kcdirs $T/kc/$i"
+	i=$((i + 1))
+done
+# shellcheck disable=SC2086
+$RPV_ENV "$RPVAULT" export --endpoint "$EP" --region us-east-1 --path-style --allow-http \
+	--store s3://rpv-kill/kc $kcdirs >"$T/kc.out" 2>"$T/kc.err" &
+kbp=$!
+i=0
+while [ ! -s "$T/kc.out" ] && [ $i -lt 500 ] && kill -0 "$kbp" 2>/dev/null; do sleep 0.01; i=$((i + 1)); done
+kcp=$(pgrep -P "$kbp" | head -n 1)
+[ -n "$kcp" ] && kill -9 "$kcp" 2>/dev/null
+wait "$kbp"
+krc=$?
+cat "$T/kc.out" "$T/kc.err" >>"$CAP"
+nconf=$(grep -c "not confirmed: the export stopped before this runpack's upload finished" "$T/kc.err")
+if [ -z "$kcp" ]; then
+	fail "child killed mid-export" "no confined child found (the export ended in $i polls)"
+elif [ "$krc" = 3 ] && [ "$nconf" -ge 1 ]; then
+	pass "child killed mid-export: exit 3, $nconf queued runpack(s) reported not confirmed"
+else
+	fail "child killed mid-export: exit 3, queued runpacks reported not confirmed" "rc=$krc, $nconf lines: $(head -c 600 "$T/kc.err")"
+fi
+rpv ls --store s3://rpv-kill/kc
+printf '%s
+' "$OUT" | grep '^complete   ' | sed 's/^complete   //' >"$T/kc.complete"
+kbad=0
+for u in $(cat "$T/kc.complete"); do # these URIs have no blanks
+	rpv verify --store s3://rpv-kill/kc "$u"
+	[ "$RC" = 0 ] || kbad=$((kbad + 1))
+done
+[ $kbad = 0 ] && pass "child killed mid-export: all $(nlines "$T/kc.complete") runpacks listed complete verify" ||
+	fail "child killed mid-export: every runpack listed complete verifies" "$kbad fail"
+# shellcheck disable=SC2086
+rpv export --store s3://rpv-kill/kc $kcdirs
+n=$(printf '%s\n' "$OUT" | grep -c '^s3://rpv-kill/kc/tenant/')
+[ "$RC" = 0 ] && [ "$n" = 30 ] && pass "child killed mid-export: the re-run completes all 30" ||
+	fail "child killed mid-export: the re-run completes all 30" "rc=$RC, $n URIs"
+
 # ---- a stopped server ---------------------------------------------------------------------------
 bash "$top/tests/s3/rgw-stop.sh" "$RGW" >/dev/null 2>&1
 timed3 "stopped server (store check)" "$RPVAULT" store check --store s3://rpv-plain --endpoint "$EP" \
