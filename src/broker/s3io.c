@@ -335,8 +335,8 @@ void rp_s3io_abandon(rp_s3io *x, rp_code code)
 {
 	for (size_t i = 0; x->pipe != NULL && i < rp_s3x_queued(x->pipe); i++)
 		rp_fsio_report(x->fs, rp_s3x_queued_input(x->pipe, i), code,
-			       "not confirmed: the export stopped before this runpack's upload finished "
-			       "(without its manifest it is incomplete; export it again)");
+			       "not confirmed: the export stopped before this runpack's upload was confirmed "
+			       "(it may be incomplete, never complete and wrong; export it again)");
 }
 
 void rp_s3io_free(rp_s3io *x)

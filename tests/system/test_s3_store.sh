@@ -740,7 +740,7 @@ kcp=$(pgrep -P "$kbp" | head -n 1)
 wait "$kbp"
 krc=$?
 cat "$T/kc.out" "$T/kc.err" >>"$CAP"
-nconf=$(grep -c "not confirmed: the export stopped before this runpack's upload finished" "$T/kc.err")
+nconf=$(grep -c "not confirmed: the export stopped before this runpack's upload was confirmed" "$T/kc.err")
 if [ -z "$kcp" ]; then
 	fail "child killed mid-export" "no confined child found (the export ended in $i polls)"
 elif [ "$krc" = 3 ] && [ "$nconf" -ge 1 ]; then
