@@ -694,15 +694,18 @@ static int broker_export_wait(broker *b, rp_err *err)
 	uint8_t *buf = malloc(RP_PL_EXPORT_RESULT + RP_EXPORT_CONTEXT_MAX + RP_EXPORT_WHAT_MAX);
 	if (buf == NULL)
 		return rp_err_set(err, RP_E_NOMEM, "out of memory");
-	size_t clen = strnlen(res.context, RP_EXPORT_CONTEXT_MAX);
-	size_t wlen = res.status >= 300 ? strnlen(res.what, RP_EXPORT_WHAT_MAX) : 0;
-	size_t blen = res.status >= 300 && res.body_len < RP_MAX_STORE_ERR_BODY ? res.body_len
-		      : res.status >= 300 ? RP_MAX_STORE_ERR_BODY : 0;
+	/* What the child will accept (child_export_wait): a success carries
+	 * no status and no context; only a store's status (300..999) brings
+	 * what and body along. */
 	rp_code c = res.code > RP_E_INTERNAL ? RP_E_INTERNAL : res.code;
+	unsigned status = c != RP_OK && res.status >= 300 && res.status <= 999 ? res.status : 0u;
+	size_t clen = c != RP_OK ? strnlen(res.context, RP_EXPORT_CONTEXT_MAX) : 0;
+	size_t wlen = status != 0 ? strnlen(res.what, RP_EXPORT_WHAT_MAX) : 0;
+	size_t blen = status == 0 ? 0 : res.body_len < RP_MAX_STORE_ERR_BODY ? res.body_len : RP_MAX_STORE_ERR_BODY;
 	rp_put_u32(buf, (uint32_t)res.input);
 	rp_put_u32(buf + 4, (uint32_t)c);
 	rp_put_u32(buf + 8, res.existed ? 1u : 0u);
-	rp_put_u32(buf + 12, res.status >= 300 && res.status <= 999 ? res.status : 0u);
+	rp_put_u32(buf + 12, status);
 	rp_put_u32(buf + 16, (uint32_t)clen);
 	rp_put_u32(buf + 20, (uint32_t)wlen);
 	memcpy(buf + RP_PL_EXPORT_RESULT, res.context, clen);
