@@ -184,7 +184,8 @@ def config_seeds():
 
 # ---------------------------------------------------------------- frame
 T = dict(JOB=1, DONE=2, READ_REQ=3, WRITE_BEGIN=4, COPY_REQ=5, STORE_OPEN=6, COMMIT=7,
-         LIST_REQ=8, OUTPUT=9, DATA=10, END=11, OK=12, ERR=13, LIST_ENTRY=14)
+         LIST_REQ=8, OUTPUT=9, DATA=10, END=11, OK=12, ERR=13, LIST_ENTRY=14,
+         EXPORT_PLAN=20, EXPORT_WAIT=21, EXPORT_RESULT=22, EXPORT_REPORT=23)
 IN, OUT, STORE, FILE = 1, 2, 3, 4
 PREFIX = (b"tenant/1/namespace/7/scenario/s/run/r/spec/sha256/"
           b"5e2f158f4b4192a29986215a340c3f50f64166da28b210d23b4892a417f694e8/")
@@ -213,6 +214,16 @@ def u32(v):
 
 def u64(v):
     return struct.pack("<Q", v)
+
+
+def export_plan(paths):
+    # count, then per entry a 32-byte hash (a stand-in) and the path + NUL
+    return u32(len(paths)) + b"".join(bytes([0xa0 + i]) * 32 + p + b"\0"
+                                      for i, p in enumerate(paths))
+
+
+def export_result(inp, code, existed, status, clen, wlen):
+    return u32(inp) + u32(code) + u32(existed) + u32(status) + u32(clen) + u32(wlen)
 
 
 def frame_seeds():
@@ -244,6 +255,15 @@ def frame_seeds():
     seeds.append(("broker_jcs", bytes([0, 5, 0x40]) + s.b))
     s = Stream().f("DONE", u32(3) + b"out of memory \x1b[31m")
     seeds.append(("broker_done_only", bytes([0, 0, 0]) + s.b))
+    # the S3 export pipeline (job kind byte | 0x80 sets RP_JOB_F_S3): two
+    # plans, each result reported, then END and DONE
+    s = Stream().f("STORE_OPEN", u32(1) + PREFIX)
+    s.f("EXPORT_PLAN", export_plan([b"manifest.json", b"artifacts/a.json", b"artifacts/b.json"]))
+    s.f("EXPORT_PLAN", export_plan([b"m.json"]))
+    s.f("EXPORT_WAIT").f("EXPORT_REPORT", u32(0) + u32(0))
+    s.f("EXPORT_WAIT").f("EXPORT_REPORT", u32(1) + u32(16) + b"uploading m.json: SlowDown")
+    s.f("EXPORT_WAIT").f("DONE", u32(16) + b"one failed")
+    seeds.append(("broker_export_s3", bytes([0, 2 | 0x80, 0x80]) + s.b))
 
     # mode 1: the child's rp_io against a scripted broker (JOB is seq 1)
     script = bytes([0 | 3 << 3, 6, 4 | 1 << 3, 2 | 1 << 3, 3 | 3 << 3, 5, 7, 1 | 3 << 3])
@@ -259,6 +279,18 @@ def frame_seeds():
     s.f("LIST_ENTRY", u32(1) + PREFIX).f("END")
     seeds.append(("child_script_errors", bytes([1]) + script + s.b))
 
+    # mode 1, export ops (output op with param bit 3): plan, plan, wait +
+    # report (a store failure with status, what and body), wait + report
+    # (already stored), wait (END), output
+    x = lambda sub: 7 | (8 | sub) << 3
+    script = bytes([x(0), x(0), x(4), x(4), x(2), 7, 5, 7])
+    tail = b"uploading artifacts/a.json" + b"PUT s3://fuzz/k" + b"<Error><Code>SlowDown</Code></Error>"
+    s = Stream(2).f("OK").f("OK")
+    s.f("EXPORT_RESULT", export_result(0, 16, 0, 503, 26, 15) + tail).f("OK")
+    s.f("EXPORT_RESULT", export_result(1, 0, 1, 0, 0, 0)).f("OK")
+    s.f("END").f("OK").f("OK").f("OK")
+    seeds.append(("child_script_export", bytes([1]) + script + s.b))
+
     # mode 2: whole jobs in the child against scripted answers
     gold = os.path.join(FIX, "runpacks", "golden_time_after_pass")
     if os.path.isdir(gold):
@@ -272,6 +304,14 @@ def frame_seeds():
         s.data(files.get("artifacts/decisions.json", b""))
         s.f("OK")
         seeds.append(("child_job_verify_golden", bytes([2, 0, 0, 0]) + s.b))
+        # the same runpack exported to an object store (byte 3 bit 4: S3):
+        # verified, STORE_OPEN, EXPORT_PLAN, then its result and the URI
+        s = Stream(2).data(mb)
+        for e in man["integrity"]["file_hashes"]:
+            s.data(files.get(e["path"], b""))
+        s.data(files.get("artifacts/decisions.json", b""))
+        s.f("OK").f("OK").f("EXPORT_RESULT", export_result(0, 0, 0, 0, 0, 0)).f("OK").f("OK")
+        seeds.append(("child_job_export_s3", bytes([2, 2, 0, 0x10]) + s.b))
     s = Stream(2).f("LIST_ENTRY", u32(1) + PREFIX).f("LIST_ENTRY", u32(0) + PREFIX)
     s.f("END").f("OK").f("OK")
     seeds.append(("child_job_ls", bytes([2, 4, 0, 0]) + s.b))

@@ -8,15 +8,20 @@
  * EOF); everything the side under test sends goes to /dev/null.
  *
  * Input: byte 0 selects the mode (low two bits).
- *  0  broker side: byte 1 = job kind, byte 2 = behaviour bits of the fake
- *     backing rp_io; the rest is the child's frame stream, served by
- *     broker_serve() against an in-memory backing.
+ *  0  broker side: byte 1 = job kind (low seven bits; bit 7 sets job flag
+ *     RP_JOB_F_S3, so an export job serves EXPORT_PLAN/WAIT/REPORT),
+ *     byte 2 = behaviour bits of the fake backing rp_io; the rest is the
+ *     child's frame stream, served by broker_serve() against an in-memory
+ *     backing.
  *  1  child side, op script: bytes 1..8 are eight rp_io operations
- *     (read IN/FILE, write, copy, store_open, commit, list, output) that
- *     the child's rp_io (child_io.c) performs; the rest is the broker's
- *     frame stream after a well-formed JOB frame the harness prepends.
+ *     (read IN/FILE, write, copy, store_open, commit, list, output, and
+ *     export_plan/export_wait/export_report under the output op's bit 6)
+ *     that the child's rp_io (child_io.c) performs; the rest is the
+ *     broker's frame stream after a well-formed JOB frame the harness
+ *     prepends.
  *  2  child side, whole job: bytes 1..3 choose kind, flags and report
- *     format of a valid job (harness-made JOB frame); child_job_main()
+ *     format of a valid job (harness-made JOB frame; byte 3 bits 4..6 add
+ *     RP_JOB_F_S3, NO_READ_BACK, MULTI_INPUT); child_job_main()
  *     runs over the child's rp_io, so the verifier, packer, exporter,
  *     fetcher, lister and canonicalizer consume the fuzzed answers.
  *  3  child side, fuzzed JOB: bytes 1..2 (little-endian) give a length
@@ -32,12 +37,20 @@
  *    (rp_path_check; "" for FILE), store prefixes that pass
  *    rp_key_prefix_check, sizes/max <= RP_MAX_ARTIFACT_BYTES, STORE only
  *    after a successful STORE_OPEN, OUT never after COMMIT, at most one
- *    COMMIT, LIST_REQ and STORE_OPEN; a failed serve is RP_E_PROTO (or
- *    NOMEM); a finished one has DONE's code in range and a printable
- *    message.
+ *    COMMIT, LIST_REQ and STORE_OPEN; export plans only for S3 export
+ *    jobs with STORE bound, 1..RP_COPY_MANY_MAX+1 valid IN paths with the
+ *    manifest (entry 0) never repeated, at most RP_EXPORT_WINDOW queued;
+ *    export_wait only while plans are queued and the last result is
+ *    reported; each report for the input of the result just handed out,
+ *    with a code in range and a printable message; a failed serve is
+ *    RP_E_PROTO (or NOMEM); a finished one has DONE's code in range, a
+ *    printable message and no plan left unreported.
  *  - child: a READ never delivers more than the requested max; LIST
  *    entries are NUL-terminated prefixes of bounded length with
- *    has_manifest 0/1; a failed operation sets an error code; once the
+ *    has_manifest 0/1; an export result that export_wait accepts is
+ *    consistent (code in range, existed 0/1, status 0 or 300..999,
+ *    success without status or context, bounded NUL-free strings, a body
+ *    only with a status); a failed operation sets an error code; once the
  *    channel is broken every later operation fails; a JOB accepted by
  *    child_io_recv_job passes rp_job_validate.
  */
@@ -146,9 +159,15 @@ static void base_job(rp_job *job, uint32_t kind)
 
 typedef struct backing {
 	const broker_perm *perm;
+	uint32_t job_flags;
 	unsigned flags;
 	int store_bound, committed, listed, store_opens, commits;
 	int inputs_left, pages, detail;
+	/* export pipeline: plans accepted (input numbers 0..planned), handed
+	 * out by export_wait (waited), reported; a result is outstanding
+	 * between its export_wait and its export_report */
+	size_t planned, waited, reported;
+	int outstanding;
 } backing;
 
 #define BK_STORE_FAILS (1u << 0)
@@ -368,6 +387,93 @@ static int bk_next_input(void *self, rp_code code, const char *msg, rp_err *err)
 	return 0;
 }
 
+static int bk_export_plan(void *self, const rp_export_entry *e, size_t n, rp_err *err)
+{
+	backing *b = self;
+	CHECK(b->perm->ops & BROKER_OP_EXPORT_PLAN);
+	CHECK(b->job_flags & RP_JOB_F_S3);
+	CHECK(b->store_bound);
+	CHECK(e != NULL && n >= 1 && n <= RP_COPY_MANY_MAX + 1);
+	CHECK(b->planned - b->reported < RP_EXPORT_WINDOW);
+	for (size_t i = 0; i < n; i++) {
+		check_root_path(b, RP_ROOT_IN, e[i].path);
+		CHECK(i == 0 || strcmp(e[i].path, e[0].path) != 0);
+	}
+	if (strcmp(e[0].path, "missing") == 0) {
+		b->detail = (b->flags & BK_STORE_ERR) != 0;
+		return rp_err_set(err, RP_E_NOTFOUND, "export plan: %s not found", e[0].path);
+	}
+	b->planned++;
+	return 0;
+}
+
+/* Results cycle through the shapes the broker must encode: success,
+ * success (already stored), a store answer with status/what/body (body
+ * longer than the relay keeps), a failure of ours (status 0), and a
+ * misbehaving backing (code out of range, overlong context). */
+static int bk_export_wait(void *self, rp_export_result *res, rp_err *err)
+{
+	backing *b = self;
+	static const char body[] = "<Error><Code>SlowDown</Code><Message>later</Message></Error>";
+	static char long_context[RP_ERR_MSG_MAX + 100];
+	(void)err;
+	CHECK(b->perm->ops & BROKER_OP_EXPORT_PLAN);
+	CHECK(b->job_flags & RP_JOB_F_S3);
+	CHECK(!b->outstanding);
+	CHECK(b->waited < b->planned);
+	memset(res, 0, sizeof *res);
+	res->input = b->waited;
+	res->context = "";
+	res->what = "";
+	switch ((b->waited + (b->flags & 3u)) % 5u) {
+	case 0: break;
+	case 1: res->existed = 1; break;
+	case 2:
+		res->code = RP_E_STORE;
+		res->status = 503;
+		res->context = "uploading artifacts/a.json";
+		res->what = "PUT s3://fuzz/k";
+		res->body = (b->flags & BK_STORE_ERR) ? big : (const uint8_t *)body;
+		res->body_len = (b->flags & BK_STORE_ERR) ? BIG_LEN : sizeof body - 1;
+		break;
+	case 3:
+		res->code = RP_E_VERIFY;
+		res->context = "read-back of artifacts/a.json: hash mismatch";
+		break;
+	default:
+		if (long_context[0] == '\0')
+			memset(long_context, 'x', sizeof long_context - 1);
+		res->code = (rp_code)(RP_E_INTERNAL + 7);
+		res->context = long_context;
+		break;
+	}
+	b->waited++;
+	b->outstanding = 1;
+	return 1;
+}
+
+static int bk_export_report(void *self, size_t input, rp_code code, const char *msg, rp_err *err)
+{
+	backing *b = self;
+	(void)err;
+	CHECK(b->outstanding);
+	CHECK(input + 1 == b->waited);
+	CHECK((unsigned)code <= RP_E_INTERNAL);
+	CHECK(msg != NULL && strlen(msg) < RP_ERR_MSG_MAX);
+	for (const char *q = msg; *q != '\0'; q++)
+		CHECK((unsigned char)*q >= 0x20 && *q != 0x7f);
+	b->outstanding = 0;
+	b->reported++;
+	return 0;
+}
+
+static void bk_pump(void *self, int fd)
+{
+	backing *b = self;
+	CHECK(fd == in_fd);
+	CHECK(b->planned > b->reported);
+}
+
 static const rp_io_ops bk_ops = {
 	.read = bk_read,
 	.write = bk_write,
@@ -381,6 +487,10 @@ static const rp_io_ops bk_ops = {
 	.bucket_info = bk_bucket_info,
 	.store_detail = bk_store_detail,
 	.next_input = bk_next_input,
+	.export_plan = bk_export_plan,
+	.export_wait = bk_export_wait,
+	.export_report = bk_export_report,
+	.pump = bk_pump,
 };
 
 static void fuzz_broker(const uint8_t *data, size_t size)
@@ -388,10 +498,13 @@ static void fuzz_broker(const uint8_t *data, size_t size)
 	if (size < 3)
 		return;
 	rp_job job;
-	base_job(&job, RP_JOB_VERIFY + data[1] % RP_JOB_STORE_CHECK);
+	base_job(&job, RP_JOB_VERIFY + (data[1] & 0x7fu) % RP_JOB_STORE_CHECK);
 	if (job.kind == RP_JOB_EXPORT)
 		job.flags |= RP_JOB_F_MULTI_INPUT;
-	backing b = { .perm = broker_perm_for(job.kind), .flags = data[2], .inputs_left = 2 };
+	if (data[1] & 0x80u)
+		job.flags |= RP_JOB_F_S3; /* any kind: the broker must refuse plans but for export */
+	backing b = { .perm = broker_perm_for(job.kind), .job_flags = job.flags, .flags = data[2],
+		      .inputs_left = 2 };
 	CHECK(b.perm != NULL);
 	rp_io io = { .ops = &bk_ops, .self = &b };
 	load_stream(NULL, data + 3, size - 3);
@@ -402,8 +515,10 @@ static void fuzz_broker(const uint8_t *data, size_t size)
 	if (verbose)
 		fprintf(stderr, "broker: rc %d requests %lu done %d code %d msg '%s' err '%s'\n", rc,
 			out.requests, out.done, (int)out.code, out.msg, err.msg);
+	CHECK(b.reported <= b.waited && b.waited <= b.planned);
 	if (rc == 0) {
 		CHECK(out.done == 1);
+		CHECK(b.planned == b.reported && !b.outstanding); /* DONE needs every plan reported */
 		CHECK((unsigned)out.code <= RP_E_INTERNAL);
 		const char *nul = memchr(out.msg, '\0', sizeof out.msg);
 		CHECK(nul != NULL);
@@ -456,6 +571,58 @@ static int list_fn(void *vctx, const rp_list_entry *e, rp_err *err)
 static const uint64_t max_table[4] = { 0, 100, BIG_LEN, RP_MAX_ARTIFACT_BYTES };
 static const size_t len_table[4] = { 0, 5, 1000, BIG_LEN };
 
+/* What export_wait accepted must be what the protocol allows. */
+static void check_export_result(const rp_export_result *res)
+{
+	CHECK((unsigned)res->code <= RP_E_INTERNAL);
+	CHECK(res->existed == 0 || res->existed == 1);
+	CHECK(res->status == 0 || (res->status >= 300 && res->status <= 999));
+	CHECK(res->context != NULL && res->what != NULL);
+	CHECK(strlen(res->context) <= RP_EXPORT_CONTEXT_MAX);
+	CHECK(strlen(res->what) <= RP_EXPORT_WHAT_MAX);
+	if (res->code == RP_OK)
+		CHECK(res->status == 0 && res->context[0] == '\0');
+	if (res->status == 0)
+		CHECK(res->body_len == 0);
+	CHECK(res->body != NULL || res->body_len == 0);
+	CHECK(res->body_len <= RP_FRAME_MAX_PAYLOAD);
+	CHECK(res->input <= UINT32_MAX);
+}
+
+static size_t last_input; /* the input of the last accepted EXPORT_RESULT */
+
+/* sub: 0 plan (two entries), 1 plan of a bad size or path (refused in the
+ * child), 2 wait, 3 report, 4 wait then report, 5..7 report with an input
+ * of its own (a misbehaving child the broker would refuse). */
+static int child_export_op(const rp_io *io, unsigned sub, rp_err *err)
+{
+	rp_export_entry e[3];
+	memset(e, 0, sizeof e);
+	e[0].path = "manifest.json";
+	e[1].path = "artifacts/a.json";
+	e[2].path = "../x";
+	memset(e[1].sha, 0xab, sizeof e[1].sha);
+	switch (sub) {
+	case 0: return io->ops->export_plan(io->self, e, 2, err);
+	case 1: return io->ops->export_plan(io->self, e, 3, err);
+	case 2:
+	case 4: {
+		rp_export_result res;
+		int r = io->ops->export_wait(io->self, &res, err);
+		CHECK(r >= -1 && r <= 1);
+		if (r == 1) {
+			check_export_result(&res);
+			last_input = res.input;
+		}
+		if (r != 1 || sub == 2)
+			return r < 0 ? -1 : 0;
+		return io->ops->export_report(io->self, res.input, res.code, res.context, err);
+	}
+	case 3: return io->ops->export_report(io->self, last_input, RP_OK, "", err);
+	default: return io->ops->export_report(io->self, sub, RP_E_STORE, "failed", err);
+	}
+}
+
 static int child_op(const rp_io *io, uint8_t b, rp_err *err)
 {
 	unsigned op = b & 7u, param = b >> 3;
@@ -484,6 +651,8 @@ static int child_op(const rp_io *io, uint8_t b, rp_err *err)
 		return io->ops->list(io->self, list_fn, &l, err);
 	}
 	default:
+		if (param & 8u)
+			return child_export_op(io, param & 7u, err);
 		return io->ops->output(io->self, (param & 1u) ? 2 : 1, big,
 				       (param & 2u) ? BIG_LEN : 5, err);
 	}
@@ -495,6 +664,8 @@ static void fuzz_child_script(const uint8_t *data, size_t size)
 		return;
 	rp_job job;
 	base_job(&job, RP_JOB_EXPORT);
+	job.flags = RP_JOB_F_S3;
+	last_input = 0;
 	load_stream(&job, data + 9, size - 9);
 	child_io c;
 	rp_err err;
@@ -550,6 +721,13 @@ static void fuzz_child_job(const uint8_t *data, size_t size)
 		    (RP_JOB_F_RFC8785 | RP_JOB_F_WITH_VERIFICATION | RP_JOB_F_SECURITY |
 		     RP_JOB_F_DEV_PERMISSIVE | RP_JOB_F_ANCHOR_POLICY | RP_JOB_F_MANIFEST_EXPLICIT |
 		     RP_JOB_F_FROM_STORE | RP_JOB_F_TENANT_FILTER | RP_JOB_F_NAMESPACE_FILTER);
+	/* byte 3 bits 4..6: the object-store flags (S3 export pipelines) */
+	if (data[3] & 0x10u)
+		job.flags |= RP_JOB_F_S3;
+	if (data[3] & 0x20u)
+		job.flags |= RP_JOB_F_NO_READ_BACK;
+	if (data[3] & 0x40u)
+		job.flags |= RP_JOB_F_MULTI_INPUT;
 	job.format = (uint32_t)(data[3] >> 1) % 3u;
 	job.ts_kind = (data[3] >> 3) & 1u;
 	job.ts_value = 10;

@@ -130,7 +130,45 @@ static void test_state_table(void **state)
 		assert_true(rp_msg_known(rp_proto_table[i].type));
 		assert_true(rp_proto_table[i].next < RP_PS_COUNT);
 	}
+	/* Export pipeline: PLAN is a request answered OK | ERR; WAIT is
+	 * answered EXPORT_RESULT (then the child owes exactly one REPORT) or
+	 * END; nothing else is admitted in between. */
+	assert_int_equal(rp_proto_next(RP_PS_IDLE, RP_SIDE_CHILD, RP_MSG_EXPORT_PLAN), RP_PS_WAIT);
+	assert_int_equal(rp_proto_next(RP_PS_IDLE, RP_SIDE_CHILD, RP_MSG_EXPORT_WAIT), RP_PS_RESULT);
+	assert_int_equal(rp_proto_next(RP_PS_IDLE, RP_SIDE_BROKER, RP_MSG_EXPORT_PLAN), -1);
+	assert_int_equal(rp_proto_next(RP_PS_IDLE, RP_SIDE_BROKER, RP_MSG_EXPORT_WAIT), -1);
+	assert_int_equal(rp_proto_next(RP_PS_RESULT, RP_SIDE_BROKER, RP_MSG_EXPORT_RESULT), RP_PS_REPORT);
+	assert_int_equal(rp_proto_next(RP_PS_RESULT, RP_SIDE_BROKER, RP_MSG_END), RP_PS_IDLE);
+	assert_int_equal(rp_proto_next(RP_PS_REPORT, RP_SIDE_CHILD, RP_MSG_EXPORT_REPORT), RP_PS_WAIT);
+	for (uint32_t t = RP_MSG_MIN; t <= RP_MSG_MAX; t++) {
+		if (t != RP_MSG_EXPORT_RESULT && t != RP_MSG_END)
+			assert_int_equal(rp_proto_next(RP_PS_RESULT, RP_SIDE_BROKER, t), -1);
+		assert_int_equal(rp_proto_next(RP_PS_RESULT, RP_SIDE_CHILD, t), -1);
+		if (t != RP_MSG_EXPORT_REPORT)
+			assert_int_equal(rp_proto_next(RP_PS_REPORT, RP_SIDE_CHILD, t), -1);
+		assert_int_equal(rp_proto_next(RP_PS_REPORT, RP_SIDE_BROKER, t), -1);
+	}
+	for (int st = 0; st < RP_PS_COUNT; st++) {
+		/* EXPORT_RESULT only from the broker, only in RESULT; REPORT only
+		 * from the child, only in REPORT. */
+		if (st != RP_PS_RESULT)
+			assert_int_equal(rp_proto_next((rp_pstate)st, RP_SIDE_BROKER, RP_MSG_EXPORT_RESULT), -1);
+		assert_int_equal(rp_proto_next((rp_pstate)st, RP_SIDE_CHILD, RP_MSG_EXPORT_RESULT), -1);
+		if (st != RP_PS_REPORT)
+			assert_int_equal(rp_proto_next((rp_pstate)st, RP_SIDE_CHILD, RP_MSG_EXPORT_REPORT), -1);
+		assert_int_equal(rp_proto_next((rp_pstate)st, RP_SIDE_BROKER, RP_MSG_EXPORT_REPORT), -1);
+		if (st != RP_PS_IDLE) {
+			assert_int_equal(rp_proto_next((rp_pstate)st, RP_SIDE_CHILD, RP_MSG_EXPORT_PLAN), -1);
+			assert_int_equal(rp_proto_next((rp_pstate)st, RP_SIDE_CHILD, RP_MSG_EXPORT_WAIT), -1);
+		}
+	}
+	assert_string_equal(rp_pstate_name(RP_PS_RESULT), "result");
+	assert_string_equal(rp_pstate_name(RP_PS_REPORT), "report");
 	char exp[128];
+	rp_proto_expected(RP_PS_RESULT, RP_SIDE_BROKER, exp, sizeof exp);
+	assert_string_equal(exp, "EXPORT_RESULT or END");
+	rp_proto_expected(RP_PS_REPORT, RP_SIDE_CHILD, exp, sizeof exp);
+	assert_string_equal(exp, "EXPORT_REPORT");
 	rp_proto_expected(RP_PS_READ, RP_SIDE_BROKER, exp, sizeof exp);
 	assert_string_equal(exp, "DATA, END, ERR or STORE_ERR");
 	rp_proto_expected(RP_PS_READ, RP_SIDE_CHILD, exp, sizeof exp);
@@ -159,6 +197,31 @@ static void test_length_rules(void **state)
 	assert_int_equal(rp_msg_len_check(RP_MSG_READ_REQ, 12 + RP_MAX_PATH_TOTAL, &err), 0);
 	assert_int_equal(rp_msg_len_check(RP_MSG_READ_REQ, 13 + RP_MAX_PATH_TOTAL, &err), -1);
 	assert_int_equal(rp_msg_len_check(RP_MSG_STORE_OPEN, 4, &err), -1);
+	/* EXPORT_PLAN: count, one hash and a one-byte path with its NUL at least */
+	assert_int_equal(rp_msg_len_check(RP_MSG_EXPORT_PLAN, RP_PL_EXPORT_PLAN + RP_PL_EXPORT_ENTRY + 1, &err), -1);
+	assert_msg(&err, "frame EXPORT_PLAN: payload length 37 outside [38, 262144]");
+	assert_int_equal(rp_msg_len_check(RP_MSG_EXPORT_PLAN, RP_PL_EXPORT_PLAN + RP_PL_EXPORT_ENTRY + 2, &err), 0);
+	assert_int_equal(rp_msg_len_check(RP_MSG_EXPORT_PLAN, RP_FRAME_MAX_PAYLOAD, &err), 0);
+	assert_int_equal(rp_msg_len_check(RP_MSG_EXPORT_PLAN, RP_FRAME_MAX_PAYLOAD + 1, &err), -1);
+	assert_int_equal(rp_msg_len_check(RP_MSG_EXPORT_WAIT, 0, &err), 0);
+	assert_int_equal(rp_msg_len_check(RP_MSG_EXPORT_WAIT, 1, &err), -1);
+	assert_msg(&err, "frame EXPORT_WAIT: payload length 1, expected exactly 0");
+	/* EXPORT_RESULT: the fixed fields, then at most context, what and the
+	 * error body kept for the child */
+	const uint32_t res_max = RP_PL_EXPORT_RESULT + RP_EXPORT_CONTEXT_MAX + RP_EXPORT_WHAT_MAX + RP_MAX_STORE_ERR_BODY;
+	assert_true(res_max <= RP_FRAME_MAX_PAYLOAD);
+	assert_int_equal(rp_msg_len_check(RP_MSG_EXPORT_RESULT, RP_PL_EXPORT_RESULT - 1, &err), -1);
+	assert_int_equal(rp_msg_len_check(RP_MSG_EXPORT_RESULT, RP_PL_EXPORT_RESULT, &err), 0);
+	assert_int_equal(rp_msg_len_check(RP_MSG_EXPORT_RESULT, res_max, &err), 0);
+	assert_int_equal(rp_msg_len_check(RP_MSG_EXPORT_RESULT, res_max + 1, &err), -1);
+	assert_int_equal(rp_msg_len_check(RP_MSG_EXPORT_REPORT, RP_PL_EXPORT_REPORT - 1, &err), -1);
+	assert_int_equal(rp_msg_len_check(RP_MSG_EXPORT_REPORT, RP_PL_EXPORT_REPORT, &err), 0);
+	assert_int_equal(rp_msg_len_check(RP_MSG_EXPORT_REPORT, RP_PL_EXPORT_REPORT + RP_ERR_MSG_MAX - 1, &err), 0);
+	assert_int_equal(rp_msg_len_check(RP_MSG_EXPORT_REPORT, RP_PL_EXPORT_REPORT + RP_ERR_MSG_MAX, &err), -1);
+	assert_msg(&err, "frame EXPORT_REPORT: payload length 1032 outside [8, 1031]");
+	for (uint32_t t = RP_MSG_EXPORT_PLAN; t <= RP_MSG_EXPORT_REPORT; t++)
+		assert_true(rp_msg_known(t));
+	assert_string_equal(rp_msg_name(RP_MSG_EXPORT_RESULT), "EXPORT_RESULT");
 	assert_int_equal(rp_msg_len_check(99, 0, &err), -1);
 	assert_msg(&err, "unknown frame type 99");
 }
@@ -222,6 +285,73 @@ static void test_roundtrip(void **state)
 	free(big);
 	rp_chan_free(&b);
 	rp_chan_free(&c);
+	close(b2c[0]);
+	close(b2c[1]);
+	close(c2b[0]);
+	close(c2b[1]);
+}
+
+/* One export result over real channel ends: both sides walk
+ * idle -> result -> report -> wait -> idle, and a child that tries
+ * anything but EXPORT_REPORT in state report is stopped at send. */
+static void test_export_roundtrip(void **state)
+{
+	(void)state;
+	int b2c[2], c2b[2];
+	mkpipe(b2c);
+	mkpipe(c2b);
+	rp_chan b, c;
+	rp_err err;
+	assert_int_equal(rp_chan_init(&b, c2b[0], b2c[1], RP_SIDE_BROKER, 1000, &err), 0);
+	assert_int_equal(rp_chan_init(&c, b2c[0], c2b[1], RP_SIDE_CHILD, -1, &err), 0);
+	b.state = RP_PS_IDLE;
+	c.state = RP_PS_IDLE;
+	b.tx_seq = c.rx_seq = 2; /* as after JOB */
+	assert_int_equal(rp_chan_send(&c, RP_MSG_EXPORT_WAIT, NULL, 0, NULL, 0, &err), 0);
+	assert_int_equal(c.state, RP_PS_RESULT);
+	assert_int_equal(rp_chan_recv(&b, &err), 0);
+	assert_int_equal(b.hdr.type, RP_MSG_EXPORT_WAIT);
+	assert_int_equal(b.state, RP_PS_RESULT);
+	uint8_t fixed[RP_PL_EXPORT_RESULT] = { 0 };
+	assert_int_equal(rp_chan_send(&b, RP_MSG_EXPORT_RESULT, fixed, sizeof fixed, NULL, 0, &err), 0);
+	assert_int_equal(b.state, RP_PS_REPORT);
+	assert_int_equal(rp_chan_recv(&c, &err), 0);
+	assert_int_equal(c.hdr.type, RP_MSG_EXPORT_RESULT);
+	assert_int_equal(c.state, RP_PS_REPORT);
+	/* the broker may not answer anything more until the report */
+	assert_int_equal(rp_chan_send(&b, RP_MSG_OK, NULL, 0, NULL, 0, &err), -1);
+	assert_int_equal(err.code, RP_E_INTERNAL);
+	assert_msg(&err, "send OK: not allowed from broker in state report");
+	rp_chan_free(&b);
+	assert_int_equal(rp_chan_init(&b, c2b[0], b2c[1], RP_SIDE_BROKER, 1000, &err), 0);
+	b.state = RP_PS_REPORT;
+	b.tx_seq = 3;
+	b.rx_seq = 2;
+	uint8_t rep[RP_PL_EXPORT_REPORT] = { 0 };
+	assert_int_equal(rp_chan_send(&c, RP_MSG_EXPORT_REPORT, rep, sizeof rep, NULL, 0, &err), 0);
+	assert_int_equal(c.state, RP_PS_WAIT);
+	assert_int_equal(rp_chan_recv(&b, &err), 0);
+	assert_int_equal(b.hdr.type, RP_MSG_EXPORT_REPORT);
+	assert_int_equal(b.state, RP_PS_WAIT);
+	assert_int_equal(rp_chan_send(&b, RP_MSG_OK, NULL, 0, NULL, 0, &err), 0);
+	assert_int_equal(rp_chan_recv(&c, &err), 0);
+	assert_int_equal(c.hdr.type, RP_MSG_OK);
+	assert_int_equal(c.state, RP_PS_IDLE);
+	assert_int_equal(b.state, RP_PS_IDLE);
+	rp_chan_free(&b);
+	rp_chan_free(&c);
+
+	/* a child in state report may send nothing but EXPORT_REPORT */
+	int keep;
+	int wfd = sink_fd(&keep);
+	assert_int_equal(rp_chan_init(&c, -1, wfd, RP_SIDE_CHILD, -1, &err), 0);
+	c.state = RP_PS_REPORT;
+	assert_int_equal(rp_chan_send(&c, RP_MSG_OUTPUT, "\1\0\0\0x", 5, NULL, 0, &err), -1);
+	assert_int_equal(err.code, RP_E_INTERNAL);
+	assert_msg(&err, "send OUTPUT: not allowed from child in state report");
+	rp_chan_free(&c);
+	close(wfd);
+	close(keep);
 	close(b2c[0]);
 	close(b2c[1]);
 	close(c2b[0]);
@@ -507,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_recv_rejects),   cmocka_unit_test(test_send_refuses),
 		cmocka_unit_test(test_send_epipe),     cmocka_unit_test(test_broker_deadline),
 		cmocka_unit_test(test_eintr),          cmocka_unit_test(test_expect_eof),
+		cmocka_unit_test(test_export_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1406,7 +1406,9 @@ static void req_copy(rawbuf *r, uint32_t seq, uint32_t from, uint32_t to, const 
 	rawbuf_bytes(r, path, strlen(path));
 }
 
-static int serve_raw(uint32_t kind, memio *m, const rawbuf *script, broker_outcome *out, rp_err *err)
+/* flags: the job's RP_JOB_F_* (RP_JOB_F_S3 makes an object-store export). */
+static int serve_raw_flags(uint32_t kind, uint32_t flags, memio *m, const rawbuf *script,
+			   broker_outcome *out, rp_err *err)
 {
 	int c2b[2], b2c[2];
 	assert_int_equal(pipe(c2b), 0);
@@ -1419,6 +1421,7 @@ static int serve_raw(uint32_t kind, memio *m, const rawbuf *script, broker_outco
 	fcntl(c2b[0], F_SETFL, O_NONBLOCK);
 	fcntl(b2c[1], F_SETFL, O_NONBLOCK);
 	rp_job job = mkjob(kind);
+	job.flags = flags;
 	rp_io io = memio_io(m);
 	rp_err_clear(err);
 	int rc = broker_serve(c2b[0], b2c[1], &job, &io, 2000, out, err);
@@ -1426,6 +1429,11 @@ static int serve_raw(uint32_t kind, memio *m, const rawbuf *script, broker_outco
 	close(b2c[1]);
 	rawpeer_reap(pid);
 	return rc;
+}
+
+static int serve_raw(uint32_t kind, memio *m, const rawbuf *script, broker_outcome *out, rp_err *err)
+{
+	return serve_raw_flags(kind, 0, m, script, out, err);
 }
 
 static void test_broker_fake_child_ok(void **state)
@@ -1560,6 +1568,180 @@ static void s_store_err_child(rawbuf *r)
 
 static void s_next_verify(rawbuf *r) { rawbuf_frame_u32(r, RP_MSG_NEXT_INPUT, 1, 0, NULL, 0); }
 
+/* Export pipeline (EXPORT_PLAN / EXPORT_WAIT / EXPORT_REPORT). */
+#define S3 RP_JOB_F_S3
+
+static uint8_t g_plan[8192];
+
+/* EXPORT_PLAN entries: entry i is 32 bytes of 0xa0 + i (a stand-in for
+ * its SHA-256) then paths[i] and its NUL. Returns the byte count. */
+static size_t plan_bytes(const char *const *paths, size_t n)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		memset(g_plan + o, 0xa0 + (int)i, RP_PL_EXPORT_ENTRY);
+		o += RP_PL_EXPORT_ENTRY;
+		size_t l = strlen(paths[i]) + 1;
+		memcpy(g_plan + o, paths[i], l);
+		o += l;
+	}
+	return o;
+}
+
+/* EXPORT_PLAN with an explicit count (may disagree with the entries). */
+static void req_plan_raw(rawbuf *r, uint32_t seq, uint32_t count, const void *entries, size_t n)
+{
+	rawbuf_hdr(r, RP_MSG_EXPORT_PLAN, (uint32_t)(RP_PL_EXPORT_PLAN + n), seq);
+	rawbuf_u32(r, count);
+	rawbuf_bytes(r, entries, n);
+}
+
+static void req_plan(rawbuf *r, uint32_t seq, const char *const *paths, size_t n)
+{
+	size_t len = plan_bytes(paths, n);
+	req_plan_raw(r, seq, (uint32_t)n, g_plan, len);
+}
+
+static void req_report(rawbuf *r, uint32_t seq, uint32_t input, uint32_t code, const char *msg)
+{
+	size_t n = strlen(msg);
+	rawbuf_hdr(r, RP_MSG_EXPORT_REPORT, (uint32_t)(RP_PL_EXPORT_REPORT + n), seq);
+	rawbuf_u32(r, input);
+	rawbuf_u32(r, code);
+	rawbuf_bytes(r, msg, n);
+}
+
+static const char *const PLAN2[] = { "manifest.json", "artifacts/a.json" };
+
+static void s_open(rawbuf *r)
+{
+	rawbuf_frame_u32(r, RP_MSG_STORE_OPEN, 1, 1, VALID_PREFIX, strlen(VALID_PREFIX));
+}
+/* STORE_OPEN (seq 1), one plan (seq 2), EXPORT_WAIT (seq 3). */
+static void s_open_plan_wait(rawbuf *r)
+{
+	s_open(r);
+	req_plan(r, 2, PLAN2, 2);
+	rawbuf_frame(r, RP_MSG_EXPORT_WAIT, 3, NULL, 0);
+}
+static void s_plan_first(rawbuf *r) { req_plan(r, 1, PLAN2, 2); }
+static void s_plan_count0(rawbuf *r)
+{
+	s_open(r);
+	req_plan_raw(r, 2, 0, g_plan, plan_bytes(PLAN2, 2));
+}
+static void s_plan_count_big(rawbuf *r)
+{
+	s_open(r);
+	req_plan_raw(r, 2, RP_COPY_MANY_MAX + 2, g_plan, plan_bytes(PLAN2, 1));
+}
+static void s_plan_traversal(rawbuf *r)
+{
+	static const char *const p[] = { "manifest.json", "../x" };
+	s_open(r);
+	req_plan(r, 2, p, 2);
+}
+static void s_plan_absolute_manifest(rawbuf *r)
+{
+	static const char *const p[] = { "/etc/passwd" };
+	s_open(r);
+	req_plan(r, 2, p, 1);
+}
+static void s_plan_unterminated(rawbuf *r)
+{
+	s_open(r);
+	req_plan_raw(r, 2, 1, g_plan, plan_bytes(PLAN2, 1) - 1); /* no NUL after the path */
+}
+static void s_plan_missing_entry(rawbuf *r)
+{
+	s_open(r);
+	req_plan_raw(r, 2, 3, g_plan, plan_bytes(PLAN2, 2)); /* count 3, two entries */
+}
+static void s_plan_trailing(rawbuf *r)
+{
+	s_open(r);
+	size_t n = plan_bytes(PLAN2, 2);
+	memcpy(g_plan + n, "zz", 2);
+	req_plan_raw(r, 2, 2, g_plan, n + 2);
+}
+static void s_plan_manifest_twice(rawbuf *r)
+{
+	static const char *const p[] = { "manifest.json", "a.json", "manifest.json" };
+	s_open(r);
+	req_plan(r, 2, p, 3);
+}
+static void s_plan_window(rawbuf *r)
+{
+	s_open(r);
+	for (uint32_t i = 0; i <= RP_EXPORT_WINDOW; i++)
+		req_plan(r, 2 + i, PLAN2, 2);
+}
+static void s_plan_short_frame(rawbuf *r)
+{
+	s_open(r);
+	req_plan_raw(r, 2, 1, g_plan, RP_PL_EXPORT_ENTRY + 1); /* hash + one path byte, no NUL */
+}
+static void s_wait_first(rawbuf *r) { rawbuf_frame(r, RP_MSG_EXPORT_WAIT, 1, NULL, 0); }
+static void s_wait_oversize(rawbuf *r) { rawbuf_frame(r, RP_MSG_EXPORT_WAIT, 1, "\0\0\0\0", 4); }
+static void s_wait_in_report(rawbuf *r)
+{
+	s_open_plan_wait(r);
+	rawbuf_frame(r, RP_MSG_EXPORT_WAIT, 4, NULL, 0);
+}
+static void s_report_idle(rawbuf *r) { req_report(r, 1, 0, RP_OK, ""); }
+static void s_report_idle_s3(rawbuf *r)
+{
+	s_open(r);
+	req_plan(r, 2, PLAN2, 2);
+	req_report(r, 3, 0, RP_OK, ""); /* a plan is queued, but no result was sent */
+}
+static void s_report_short(rawbuf *r) { rawbuf_frame_u32(r, RP_MSG_EXPORT_REPORT, 1, 0, "abc", 3); }
+static void s_report_long(rawbuf *r)
+{
+	static char msg[RP_ERR_MSG_MAX + 1];
+	memset(msg, 'm', RP_ERR_MSG_MAX);
+	req_report(r, 1, 0, RP_E_STORE, msg); /* 8 + 1024 bytes: one over */
+}
+static void s_report_input(rawbuf *r)
+{
+	s_open_plan_wait(r);
+	req_report(r, 4, 7, RP_OK, "");
+}
+static void s_report_code(rawbuf *r)
+{
+	s_open_plan_wait(r);
+	req_report(r, 4, 0, 999, "");
+}
+static void s_report_twice(rawbuf *r)
+{
+	s_open_plan_wait(r);
+	req_report(r, 4, 0, RP_OK, "");
+	req_report(r, 5, 0, RP_OK, "");
+}
+static void s_done_unreported(rawbuf *r)
+{
+	s_open(r);
+	req_plan(r, 2, PLAN2, 2);
+	rawbuf_frame_u32(r, RP_MSG_DONE, 3, RP_OK, NULL, 0);
+}
+static void s_done_in_report(rawbuf *r)
+{
+	s_open_plan_wait(r);
+	rawbuf_frame_u32(r, RP_MSG_DONE, 4, RP_OK, NULL, 0);
+}
+static void s_result_from_child(rawbuf *r)
+{
+	static const uint8_t res[RP_PL_EXPORT_RESULT];
+	rawbuf_frame(r, RP_MSG_EXPORT_RESULT, 1, res, sizeof res);
+}
+static void s_plan_after_next_input(rawbuf *r)
+{
+	/* NEXT_INPUT unbinds STORE: a plan must wait for the next STORE_OPEN. */
+	s_open(r);
+	rawbuf_frame_u32(r, RP_MSG_NEXT_INPUT, 2, RP_OK, NULL, 0);
+	req_plan(r, 3, PLAN2, 2);
+}
+
 static void test_broker_rejects_fake_child(void **state)
 {
 	(void)state;
@@ -1568,6 +1750,8 @@ static void test_broker_rejects_fake_child(void **state)
 		uint32_t kind;
 		script_fn script;
 		const char *want;
+		uint32_t flags;    /* job flags (RP_JOB_F_S3: an object-store export) */
+		int no_export_ops; /* the backing has no export_plan (not an object store) */
 	} cases[] = {
 		{ "oversize", RP_JOB_VERIFY, s_oversize,
 		  "frame from child: READ_REQ payload length 300000 exceeds maximum 262144" },
@@ -1623,24 +1807,249 @@ static void test_broker_rejects_fake_child(void **state)
 		{ "store-err-from-child", RP_JOB_VERIFY, s_store_err_child, "STORE_ERR out of order in state idle" },
 		{ "next-verify", RP_JOB_VERIFY, s_next_verify, "(job verify): NEXT_INPUT is not allowed" },
 		{ "next-single", RP_JOB_EXPORT, s_next_verify, "(job export): NEXT_INPUT is not allowed" },
+		{ "plan-not-s3", RP_JOB_EXPORT, s_plan_first, "(job export): EXPORT_PLAN is not allowed" },
+		{ "plan-verify", RP_JOB_VERIFY, s_plan_first, "(job verify): EXPORT_PLAN is not allowed", S3 },
+		{ "plan-fetch", RP_JOB_FETCH, s_plan_first, "(job fetch): EXPORT_PLAN is not allowed", S3 },
+		{ "plan-no-backing-op", RP_JOB_EXPORT, s_plan_first, "(job export): EXPORT_PLAN is not allowed",
+		  S3, 1 },
+		{ "plan-store-unbound", RP_JOB_EXPORT, s_plan_first,
+		  "(job export): EXPORT_PLAN uses the STORE root before a successful STORE_OPEN", S3 },
+		{ "plan-after-next-input", RP_JOB_EXPORT, s_plan_after_next_input,
+		  "EXPORT_PLAN uses the STORE root before a successful STORE_OPEN", S3 | RP_JOB_F_MULTI_INPUT },
+		{ "plan-count-zero", RP_JOB_EXPORT, s_plan_count0, "EXPORT_PLAN.count 0 outside [1, 1025]", S3 },
+		{ "plan-count-big", RP_JOB_EXPORT, s_plan_count_big, "EXPORT_PLAN.count 1026 outside [1, 1025]", S3 },
+		{ "plan-traversal", RP_JOB_EXPORT, s_plan_traversal,
+		  "EXPORT_PLAN.path '../x': artifact path escapes runpack root", S3 },
+		{ "plan-absolute", RP_JOB_EXPORT, s_plan_absolute_manifest,
+		  "EXPORT_PLAN.path '/etc/passwd': absolute artifact path not allowed", S3 },
+		{ "plan-unterminated", RP_JOB_EXPORT, s_plan_unterminated,
+		  "EXPORT_PLAN: entry 0 is not a hash and a NUL-terminated path within bounds", S3 },
+		{ "plan-missing-entry", RP_JOB_EXPORT, s_plan_missing_entry,
+		  "EXPORT_PLAN: entry 2 is not a hash and a NUL-terminated path within bounds", S3 },
+		{ "plan-trailing", RP_JOB_EXPORT, s_plan_trailing, "EXPORT_PLAN: 2 bytes after the last entry", S3 },
+		{ "plan-manifest-twice", RP_JOB_EXPORT, s_plan_manifest_twice,
+		  "EXPORT_PLAN: the manifest manifest.json is also listed as artifact 2", S3 },
+		{ "plan-window", RP_JOB_EXPORT, s_plan_window,
+		  "EXPORT_PLAN with 16 plans already queued (at most 16)", S3 },
+		{ "plan-short-frame", RP_JOB_EXPORT, s_plan_short_frame,
+		  "frame EXPORT_PLAN: payload length 37 outside [38, 262144]", S3 },
+		{ "wait-not-s3", RP_JOB_EXPORT, s_wait_first, "(job export): EXPORT_WAIT is not allowed" },
+		{ "wait-verify", RP_JOB_VERIFY, s_wait_first, "(job verify): EXPORT_WAIT is not allowed", S3 },
+		{ "wait-oversize", RP_JOB_EXPORT, s_wait_oversize,
+		  "frame EXPORT_WAIT: payload length 4, expected exactly 0", S3 },
+		{ "wait-in-report", RP_JOB_EXPORT, s_wait_in_report,
+		  "EXPORT_WAIT out of order in state report (child may send EXPORT_REPORT)", S3 },
+		{ "report-idle", RP_JOB_EXPORT, s_report_idle,
+		  "frame from child: EXPORT_REPORT out of order in state idle", S3 },
+		{ "report-before-result", RP_JOB_EXPORT, s_report_idle_s3,
+		  "frame from child: EXPORT_REPORT out of order in state idle", S3 },
+		{ "report-short", RP_JOB_EXPORT, s_report_short,
+		  "frame EXPORT_REPORT: payload length 7 outside [8, 1031]", S3 },
+		{ "report-long", RP_JOB_EXPORT, s_report_long,
+		  "frame EXPORT_REPORT: payload length 1032 outside [8, 1031]", S3 },
+		{ "report-input", RP_JOB_EXPORT, s_report_input,
+		  "EXPORT_REPORT for input 7, the result sent was for input 0", S3 },
+		{ "report-code", RP_JOB_EXPORT, s_report_code, "EXPORT_REPORT.code 999 is not an rp_code", S3 },
+		{ "report-twice", RP_JOB_EXPORT, s_report_twice,
+		  "frame from child: EXPORT_REPORT out of order in state idle", S3 },
+		{ "done-unreported", RP_JOB_EXPORT, s_done_unreported, "DONE with 1 export plans not reported", S3 },
+		{ "done-in-report", RP_JOB_EXPORT, s_done_in_report,
+		  "frame from child: DONE out of order in state report (child may send EXPORT_REPORT)", S3 },
+		{ "result-from-child", RP_JOB_EXPORT, s_result_from_child,
+		  "frame from child: EXPORT_RESULT out of order in state idle", S3 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		memio *m = memio_new();
 		memio_put(m, RP_ROOT_IN, "a.json", "{}", 2);
+		if (!cases[i].no_export_ops)
+			memio_enable_export(m);
 		rawbuf r = { 0 };
 		cases[i].script(&r);
 		broker_outcome out;
 		rp_err err;
-		int rc = serve_raw(cases[i].kind, m, &r, &out, &err);
+		int rc = serve_raw_flags(cases[i].kind, cases[i].flags, m, &r, &out, &err);
 		if (rc != -1 || err.code != RP_E_PROTO || strstr(err.msg, cases[i].want) == NULL)
 			fail_msg("%s: rc %d code %d msg '%s', want '%s'", cases[i].name, rc, err.code,
 				 err.msg, cases[i].want);
 		assert_false(out.done);
 		assert_int_equal(memio_get_stats(m).writes, 0);
 		assert_int_equal(memio_get_stats(m).commits, 0);
+		/* A refused plan never reaches the backing; the window case
+		 * queued exactly RP_EXPORT_WINDOW before the refusal. */
+		if (strcmp(cases[i].name, "plan-window") == 0)
+			assert_int_equal(memio_get_stats(m).plans, RP_EXPORT_WINDOW);
+		else if (strncmp(cases[i].name, "plan-", 5) == 0)
+			assert_int_equal(memio_get_stats(m).plans, 0);
 		rawbuf_free(&r);
 		memio_free(m);
 	}
+}
+
+static void assert_sha_fill(const uint8_t *sha, uint8_t byte)
+{
+	for (size_t i = 0; i < RP_PL_EXPORT_ENTRY; i++)
+		if (sha[i] != byte)
+			fail_msg("sha byte %zu is 0x%02x, want 0x%02x", i, sha[i], byte);
+}
+
+/* The whole exchange a pipelined export makes for one runpack, against
+ * the real broker loop: what the backing was asked for and told. */
+static void test_broker_fake_child_export(void **state)
+{
+	(void)state;
+	memio *m = memio_new();
+	memio_enable_export(m);
+	rawbuf r = { 0 };
+	s_open(&r);
+	req_plan(&r, 2, PLAN2, 2);
+	rawbuf_frame(&r, RP_MSG_EXPORT_WAIT, 3, NULL, 0);
+	req_report(&r, 4, 0, RP_E_STORE, "PUT failed\n");
+	rawbuf_frame(&r, RP_MSG_EXPORT_WAIT, 5, NULL, 0); /* nothing queued: END */
+	rawbuf_frame_u32(&r, RP_MSG_DONE, 6, RP_E_STORE, "one failed", 10);
+	broker_outcome out;
+	rp_err err;
+	int rc = serve_raw_flags(RP_JOB_EXPORT, S3, m, &r, &out, &err);
+	if (rc != 0)
+		fail_msg("%s", err.msg);
+	assert_true(out.done);
+	assert_int_equal(out.code, RP_E_STORE);
+	assert_string_equal(out.msg, "one failed");
+	assert_int_equal(out.requests, 5);
+	assert_string_equal(memio_store_prefix(m), VALID_PREFIX);
+	assert_int_equal(memio_plan_count(m), 1);
+	assert_int_equal(memio_plan_size(m, 0), 2);
+	const uint8_t *sha = NULL;
+	assert_string_equal(memio_plan_path(m, 0, 0, &sha), "manifest.json");
+	assert_sha_fill(sha, 0xa0);
+	assert_string_equal(memio_plan_path(m, 0, 1, &sha), "artifacts/a.json");
+	assert_sha_fill(sha, 0xa1);
+	assert_null(memio_plan_path(m, 0, 2, &sha));
+	assert_int_equal(memio_plans_queued(m), 0);
+	/* the second EXPORT_WAIT is answered END without asking the backing */
+	assert_int_equal(memio_get_stats(m).waits, 1);
+	assert_int_equal(memio_report_count(m), 1);
+	size_t input = 99;
+	rp_code code = RP_OK;
+	const char *msg = NULL;
+	assert_int_equal(memio_report(m, 0, &input, &code, &msg), 0);
+	assert_int_equal(input, 0);
+	assert_int_equal(code, RP_E_STORE);
+	assert_string_equal(msg, "PUT failed\\x0a"); /* the child's text, escaped */
+	assert_int_equal(memio_get_stats(m).writes, 0);
+	rawbuf_free(&r);
+	memio_free(m);
+}
+
+/* A plan the backing refuses is answered ERR and is not counted as
+ * queued: DONE needs no report for it. */
+static void test_broker_export_plan_refused_by_backing(void **state)
+{
+	(void)state;
+	memio *m = memio_new();
+	memio_enable_export(m);
+	assert_int_equal(memio_fail(m, RP_ROOT_IN, "artifacts/a.json", RP_E_IO), 0);
+	rawbuf r = { 0 };
+	s_open(&r);
+	req_plan(&r, 2, PLAN2, 2);
+	rawbuf_frame(&r, RP_MSG_EXPORT_WAIT, 3, NULL, 0);
+	rawbuf_frame_u32(&r, RP_MSG_DONE, 4, RP_E_IO, NULL, 0);
+	broker_outcome out;
+	rp_err err;
+	int rc = serve_raw_flags(RP_JOB_EXPORT, S3, m, &r, &out, &err);
+	if (rc != 0)
+		fail_msg("%s", err.msg);
+	assert_true(out.done);
+	assert_int_equal(out.code, RP_E_IO);
+	assert_int_equal(memio_get_stats(m).plans, 1);
+	assert_int_equal(memio_plan_count(m), 0);
+	assert_int_equal(memio_get_stats(m).waits, 0);
+	assert_int_equal(memio_report_count(m), 0);
+	rawbuf_free(&r);
+	memio_free(m);
+}
+
+/* A real confined child drives export_plan / export_wait / export_report
+ * through child_io against the real broker: the failure result memio was
+ * told to give (status, what, body) arrives intact in the child. */
+static rp_code child_export_pipeline(const rp_job *job, const rp_io *io, rp_err *err)
+{
+	(void)job;
+	rp_export_entry e[2];
+	memset(e, 0, sizeof e);
+	e[0].path = "manifest.json";
+	memset(e[0].sha, 0x11, sizeof e[0].sha);
+	e[1].path = "artifacts/a.json";
+	memset(e[1].sha, 0x22, sizeof e[1].sha);
+	if (io->ops->export_plan == NULL) {
+		rp_err_set(err, RP_E_INTERNAL, "no export_plan in the child");
+		return err->code;
+	}
+	if (io->ops->store_open(io->self, VALID_PREFIX, 1, err) != 0 ||
+	    io->ops->export_plan(io->self, e, 2, err) != 0)
+		return err->code;
+	rp_export_result res;
+	int got = io->ops->export_wait(io->self, &res, err);
+	if (got != 1) {
+		if (got == 0)
+			rp_err_set(err, RP_E_INTERNAL, "no result");
+		return err->code;
+	}
+	char line[512];
+	(void)snprintf(line, sizeof line, "input=%zu code=%d existed=%d status=%u context=%s what=%s body=%.*s\n",
+		       res.input, (int)res.code, res.existed, res.status, res.context, res.what,
+		       (int)res.body_len, (const char *)res.body);
+	/* EXPORT_REPORT must come next (state report): output only after it;
+	 * the line was formatted first because res.body lives in the frame. */
+	if (io->ops->export_report(io->self, res.input, res.code, "reported", err) != 0 ||
+	    out_str(io, 1, line, err) != 0)
+		return err->code;
+	got = io->ops->export_wait(io->self, &res, err);
+	if (got != 0) {
+		if (got > 0)
+			rp_err_set(err, RP_E_INTERNAL, "a second result");
+		return err->code;
+	}
+	return RP_OK;
+}
+
+static void test_export_pipeline_real_child(void **state)
+{
+	(void)state;
+	static const char body[] = "<Error><Code>AccessDenied</Code></Error>";
+	memio *m = memio_new();
+	memio_enable_export(m);
+	assert_int_equal(memio_set_export_result(m, RP_E_STORE, 0, 403, "uploading artifacts/a.json",
+						 "PUT s3://b/k", body, sizeof body - 1),
+			 0);
+	rp_job job = mkjob(RP_JOB_EXPORT);
+	job.flags = S3;
+	rp_io io = memio_io(m);
+	privsep_opts opts = { .timeout_ms = g_timeout_ms, .harden_parent = 0,
+			      .on_spawn = remember_pid };
+	rp_err err;
+	rp_err_clear(&err);
+	rp_code rc = privsep_run_opts(&job, &io, child_export_pipeline, NULL, &opts, &err);
+	if (rc != RP_OK)
+		fail_msg("%s", err.msg);
+	char want[512];
+	(void)snprintf(want, sizeof want,
+		       "input=0 code=%d existed=0 status=403 context=uploading artifacts/a.json "
+		       "what=PUT s3://b/k body=%s\n",
+		       (int)RP_E_STORE, body);
+	size_t n;
+	assert_string_equal(memio_output(m, 1, &n), want);
+	assert_int_equal(memio_plan_count(m), 1);
+	const uint8_t *sha = NULL;
+	assert_string_equal(memio_plan_path(m, 0, 1, &sha), "artifacts/a.json");
+	assert_sha_fill(sha, 0x22);
+	size_t input = 99;
+	rp_code code = RP_OK;
+	const char *msg = NULL;
+	assert_int_equal(memio_report(m, 0, &input, &code, &msg), 0);
+	assert_int_equal(input, 0);
+	assert_int_equal(code, RP_E_STORE);
+	assert_string_equal(msg, "reported");
+	memio_free(m);
 }
 
 /* ------------------------------- the child's rp_io against a fake broker */
@@ -1721,7 +2130,7 @@ static void test_child_io_fake_broker_ok(void **state)
 	fb_stop(&fb);
 }
 
-/* op: 0 read "a" (max 8), 1 list, 2 output, 3 recv JOB only */
+/* op: 0 read "a" (max 8), 1 list, 2 output, 3 recv JOB only, 4 export_wait */
 static void child_io_expect(const char *name, const rawbuf *r, int op, int skip_job, const char *want)
 {
 	fake_broker fb;
@@ -1739,6 +2148,11 @@ static void child_io_expect(const char *name, const rawbuf *r, int op, int skip_
 	case 0: rc = fb.io.ops->read(fb.io.self, RP_ROOT_IN, "a", 8, collect, &got, &err); break;
 	case 1: rc = fb.io.ops->list(fb.io.self, list_count, &n, &err); break;
 	case 2: rc = fb.io.ops->output(fb.io.self, 1, (const uint8_t *)"x", 1, &err); break;
+	case 4: {
+		rp_export_result res;
+		rc = fb.io.ops->export_wait(fb.io.self, &res, &err);
+		break;
+	}
 	default: rc = child_io_recv_job(&fb.cio, &job, &err); break;
 	}
 	if (rc != -1 || err.code != RP_E_PROTO || strstr(err.msg, want) == NULL)
@@ -1842,6 +2256,150 @@ static void test_child_io_rejects_fake_broker(void **state)
 	rawbuf_free(&r);
 }
 
+/* EXPORT_RESULT with explicit fields; tail = context, what, body (raw:
+ * the lengths may lie). */
+static void script_result(rawbuf *r, uint32_t seq, uint32_t input, uint32_t code, uint32_t existed,
+			  uint32_t status, uint32_t clen, uint32_t wlen, const void *tail, size_t n)
+{
+	rawbuf_hdr(r, RP_MSG_EXPORT_RESULT, (uint32_t)(RP_PL_EXPORT_RESULT + n), seq);
+	rawbuf_u32(r, input);
+	rawbuf_u32(r, code);
+	rawbuf_u32(r, existed);
+	rawbuf_u32(r, status);
+	rawbuf_u32(r, clen);
+	rawbuf_u32(r, wlen);
+	rawbuf_bytes(r, tail, n);
+}
+
+static void test_child_io_export_fake_broker_ok(void **state)
+{
+	(void)state;
+	static const char tail[] = "uploading artifacts/a.json" "PUT s3://b/k" "<Error/>";
+	rawbuf r = { 0 };
+	script_job(&r);
+	rawbuf_frame(&r, RP_MSG_OK, 2, NULL, 0); /* the plan */
+	script_result(&r, 3, 3, RP_E_STORE, 0, 403, 26, 12, tail, sizeof tail - 1);
+	rawbuf_frame(&r, RP_MSG_OK, 4, NULL, 0); /* the report */
+	script_result(&r, 5, 4, RP_OK, 1, 0, 0, 0, NULL, 0);
+	rawbuf_frame(&r, RP_MSG_OK, 6, NULL, 0);
+	rawbuf_frame(&r, RP_MSG_END, 7, NULL, 0); /* nothing queued */
+	fake_broker fb;
+	fb_start(&fb, &r);
+	rp_err err;
+	rp_job job;
+	assert_int_equal(child_io_recv_job(&fb.cio, &job, &err), 0);
+	/* refused in the child, before anything is sent */
+	rp_export_entry e[2];
+	memset(e, 0, sizeof e);
+	e[0].path = "manifest.json";
+	e[1].path = "../x";
+	assert_int_equal(fb.io.ops->export_plan(fb.io.self, e, 0, &err), -1);
+	assert_int_equal(err.code, RP_E_LIMIT);
+	assert_int_equal(fb.io.ops->export_plan(fb.io.self, e, RP_COPY_MANY_MAX + 2, &err), -1);
+	assert_int_equal(err.code, RP_E_LIMIT);
+	assert_int_equal(fb.io.ops->export_plan(fb.io.self, e, 2, &err), -1);
+	assert_int_equal(err.code, RP_E_PATH);
+	assert_false(child_io_broken(&fb.cio));
+	e[1].path = "artifacts/a.json";
+	if (fb.io.ops->export_plan(fb.io.self, e, 2, &err) != 0)
+		fail_msg("export_plan: %s", err.msg);
+
+	rp_export_result res;
+	assert_int_equal(fb.io.ops->export_wait(fb.io.self, &res, &err), 1);
+	assert_int_equal(res.input, 3);
+	assert_int_equal(res.code, RP_E_STORE);
+	assert_int_equal(res.existed, 0);
+	assert_int_equal(res.status, 403);
+	assert_string_equal(res.context, "uploading artifacts/a.json");
+	assert_string_equal(res.what, "PUT s3://b/k");
+	assert_int_equal(res.body_len, 8);
+	assert_memory_equal(res.body, "<Error/>", 8);
+	/* the body is the frame's last bytes */
+	assert_ptr_equal(res.body, fb.cio.chan.payload + RP_PL_EXPORT_RESULT + 26 + 12);
+	assert_int_equal(fb.io.ops->export_report(fb.io.self, res.input, RP_E_STORE, "PUT failed", &err), 0);
+
+	assert_int_equal(fb.io.ops->export_wait(fb.io.self, &res, &err), 1);
+	assert_int_equal(res.input, 4);
+	assert_int_equal(res.code, RP_OK);
+	assert_int_equal(res.existed, 1);
+	assert_int_equal(res.status, 0);
+	assert_string_equal(res.context, "");
+	assert_string_equal(res.what, "");
+	assert_int_equal(res.body_len, 0);
+	assert_int_equal(fb.io.ops->export_report(fb.io.self, res.input, RP_OK, "", &err), 0);
+
+	assert_int_equal(fb.io.ops->export_wait(fb.io.self, &res, &err), 0);
+	assert_false(child_io_broken(&fb.cio));
+	rawbuf_free(&r);
+	fb_stop(&fb);
+}
+
+static void test_child_io_rejects_bad_export_result(void **state)
+{
+	(void)state;
+	static char big[RP_EXPORT_CONTEXT_MAX + RP_EXPORT_WHAT_MAX + 2];
+	memset(big, 'c', sizeof big);
+	static const struct {
+		const char *name;
+		uint32_t code, existed, status, clen, wlen;
+		const char *tail;
+		size_t n;
+	} cases[] = {
+		{ "code-range", RP_E_INTERNAL + 1, 0, 0, 0, 0, "", 0 },
+		{ "existed-2", RP_OK, 2, 0, 0, 0, "", 0 },
+		{ "status-200", RP_E_STORE, 0, 200, 0, 5, "PUT x", 5 },
+		{ "status-1000", RP_E_STORE, 0, 1000, 0, 5, "PUT x", 5 },
+		{ "ok-with-context", RP_OK, 0, 0, 3, 0, "abc", 3 },
+		{ "ok-with-status", RP_OK, 0, 403, 0, 0, "", 0 },
+		{ "context-beyond", RP_E_IO, 0, 0, 10, 0, "abc", 3 },
+		{ "what-beyond", RP_E_STORE, 0, 403, 0, 5, "ab", 2 },
+		{ "context-huge", RP_E_IO, 0, 0, 0xffffffffu, 0, "abc", 3 },
+		{ "what-huge", RP_E_STORE, 0, 403, 1, 0xffffffffu, "abc", 3 },
+		{ "context-max", RP_E_IO, 0, 0, RP_EXPORT_CONTEXT_MAX + 1, 0, big, RP_EXPORT_CONTEXT_MAX + 1 },
+		{ "what-max", RP_E_STORE, 0, 403, 0, RP_EXPORT_WHAT_MAX + 1, big, RP_EXPORT_WHAT_MAX + 1 },
+		{ "nul-context", RP_E_IO, 0, 0, 3, 0, "a\0c", 3 },
+		{ "nul-what", RP_E_STORE, 0, 403, 1, 3, "xP\0T", 4 },
+		{ "status0-body", RP_E_IO, 0, 0, 2, 0, "abzz", 4 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		rawbuf r = { 0 };
+		script_job(&r);
+		script_result(&r, 2, 0, cases[i].code, cases[i].existed, cases[i].status, cases[i].clen,
+			      cases[i].wlen, cases[i].tail, cases[i].n);
+		char want[200];
+		(void)snprintf(want, sizeof want,
+			       "export_wait: malformed EXPORT_RESULT from broker (code %u, status %u, lengths %u/%u/%u)",
+			       (unsigned)cases[i].code, (unsigned)cases[i].status, (unsigned)cases[i].clen,
+			       (unsigned)cases[i].wlen, (unsigned)(RP_PL_EXPORT_RESULT + cases[i].n));
+		child_io_expect(cases[i].name, &r, 4, 0, want);
+		rawbuf_free(&r);
+	}
+
+	rawbuf r = { 0 };
+	script_job(&r);
+	rawbuf_hdr(&r, RP_MSG_EXPORT_RESULT, 20, 2);
+	rawbuf_bytes(&r, big, 20);
+	child_io_expect("result-short", &r, 4, 0, "frame EXPORT_RESULT: payload length 20 outside [24, ");
+	rawbuf_free(&r);
+
+	script_job(&r);
+	rawbuf_frame_u32(&r, RP_MSG_ERR, 2, RP_E_IO, "x", 1);
+	child_io_expect("err-for-wait", &r, 4, 0,
+			"ERR out of order in state result (broker may send EXPORT_RESULT or END)");
+	rawbuf_free(&r);
+
+	script_job(&r);
+	rawbuf_frame(&r, RP_MSG_OK, 2, NULL, 0);
+	child_io_expect("ok-for-wait", &r, 4, 0, "OK out of order in state result");
+	rawbuf_free(&r);
+
+	/* A result where an OK was due (the answer to a read). */
+	script_job(&r);
+	script_result(&r, 2, 0, RP_OK, 0, 0, 0, 0, NULL, 0);
+	child_io_expect("result-for-read", &r, 0, 0, "EXPORT_RESULT out of order in state read");
+	rawbuf_free(&r);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -1875,8 +2433,13 @@ int main(void)
 		cmocka_unit_test(test_job_frame_is_scrubbed),
 		cmocka_unit_test(test_broker_fake_child_ok),
 		cmocka_unit_test(test_broker_rejects_fake_child),
+		cmocka_unit_test(test_broker_fake_child_export),
+		cmocka_unit_test(test_broker_export_plan_refused_by_backing),
+		cmocka_unit_test(test_export_pipeline_real_child),
 		cmocka_unit_test(test_child_io_fake_broker_ok),
 		cmocka_unit_test(test_child_io_rejects_fake_broker),
+		cmocka_unit_test(test_child_io_export_fake_broker_ok),
+		cmocka_unit_test(test_child_io_rejects_bad_export_result),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/limits.h"
+
 typedef struct memio_file {
 	rp_root root;
 	char *path;
@@ -22,6 +24,20 @@ typedef struct memio_file {
 	uint64_t seed;
 	rp_code fail;      /* nonzero: every operation on this file fails */
 } memio_file;
+
+/* One accepted export plan: what the broker handed over, kept whole so a
+ * test can compare paths and hashes after the broker's buffers are gone. */
+typedef struct memio_plan {
+	char **paths;
+	uint8_t (*sha)[32];
+	size_t n;
+} memio_plan;
+
+typedef struct memio_report_rec {
+	size_t input;
+	rp_code code;
+	char *msg;
+} memio_report_rec;
 
 typedef struct memio_out {
 	char *p;
@@ -41,6 +57,19 @@ struct memio {
 	memio_stats st;
 	char store_prefix[4200];
 	int store_bound;
+	int export_on;
+	memio_plan *plans;       /* every accepted plan, in order */
+	size_t nplans, capplans;
+	size_t plan_head;        /* plans[plan_head..nplans) are queued */
+	memio_report_rec *reports;
+	size_t nreports, capreports;
+	/* The configured export result and the strings export_wait hands out. */
+	rp_code res_code;
+	int res_existed;
+	unsigned res_status;
+	char *res_context, *res_what;
+	uint8_t *res_body;
+	size_t res_body_len;
 };
 
 memio *memio_new(void)
@@ -66,6 +95,19 @@ void memio_free(memio *m)
 	free(m->list_has);
 	for (int i = 0; i < 3; i++)
 		free(m->out[i].p);
+	for (size_t i = 0; i < m->nplans; i++) {
+		for (size_t j = 0; j < m->plans[i].n; j++)
+			free(m->plans[i].paths[j]);
+		free(m->plans[i].paths);
+		free(m->plans[i].sha);
+	}
+	free(m->plans);
+	for (size_t i = 0; i < m->nreports; i++)
+		free(m->reports[i].msg);
+	free(m->reports);
+	free(m->res_context);
+	free(m->res_what);
+	free(m->res_body);
 	free(m);
 }
 
@@ -374,6 +416,89 @@ static int mem_output(void *self, int fd, const uint8_t *p, size_t n, rp_err *er
 	return 0;
 }
 
+static int mem_export_plan(void *self, const rp_export_entry *e, size_t n, rp_err *err)
+{
+	memio *m = self;
+	m->st.plans++;
+	if (!m->store_bound)
+		return rp_err_set(err, RP_E_INTERNAL, "memio: export plan before store_open");
+	if (n == 0 || e == NULL)
+		return rp_err_set(err, RP_E_INTERNAL, "memio: empty export plan");
+	if (m->nplans - m->plan_head >= RP_EXPORT_WINDOW)
+		return rp_err_set(err, RP_E_LIMIT, "memio: %zu export plans already queued",
+				  m->nplans - m->plan_head);
+	for (size_t i = 0; i < n; i++) {
+		memio_file *f = find(m, RP_ROOT_IN, e[i].path);
+		if (f != NULL && f->fail)
+			return rp_err_set(err, f->fail, "memio: injected failure planning %s", e[i].path);
+	}
+	if (m->nplans == m->capplans) {
+		size_t nc = m->capplans ? m->capplans * 2 : 8;
+		memio_plan *np = realloc(m->plans, nc * sizeof *np);
+		if (np == NULL)
+			return rp_err_set(err, RP_E_NOMEM, "memio: out of memory");
+		m->plans = np;
+		m->capplans = nc;
+	}
+	memio_plan *p = &m->plans[m->nplans];
+	p->paths = calloc(n, sizeof *p->paths);
+	p->sha = calloc(n, sizeof *p->sha);
+	p->n = n;
+	int ok = p->paths != NULL && p->sha != NULL;
+	for (size_t i = 0; ok && i < n; i++) {
+		p->paths[i] = strdup(e[i].path);
+		memcpy(p->sha[i], e[i].sha, sizeof p->sha[i]);
+		ok = p->paths[i] != NULL;
+	}
+	if (!ok) {
+		for (size_t i = 0; p->paths != NULL && i < n; i++)
+			free(p->paths[i]);
+		free(p->paths);
+		free(p->sha);
+		return rp_err_set(err, RP_E_NOMEM, "memio: out of memory");
+	}
+	m->nplans++;
+	return 0;
+}
+
+static int mem_export_wait(void *self, rp_export_result *res, rp_err *err)
+{
+	memio *m = self;
+	(void)err;
+	m->st.waits++;
+	if (m->plan_head == m->nplans)
+		return 0;
+	memset(res, 0, sizeof *res);
+	res->input = m->plan_head++;
+	res->code = m->res_code;
+	res->existed = m->res_existed;
+	res->status = m->res_status;
+	res->context = m->res_context != NULL ? m->res_context : "";
+	res->what = m->res_what != NULL ? m->res_what : "";
+	res->body = m->res_body;
+	res->body_len = m->res_body_len;
+	return 1;
+}
+
+static int mem_export_report(void *self, size_t input, rp_code code, const char *msg, rp_err *err)
+{
+	memio *m = self;
+	m->st.reports++;
+	if (m->nreports == m->capreports) {
+		size_t nc = m->capreports ? m->capreports * 2 : 8;
+		memio_report_rec *nr = realloc(m->reports, nc * sizeof *nr);
+		if (nr == NULL)
+			return rp_err_set(err, RP_E_NOMEM, "memio: out of memory");
+		m->reports = nr;
+		m->capreports = nc;
+	}
+	char *copy = strdup(msg != NULL ? msg : "");
+	if (copy == NULL)
+		return rp_err_set(err, RP_E_NOMEM, "memio: out of memory");
+	m->reports[m->nreports++] = (memio_report_rec){ .input = input, .code = code, .msg = copy };
+	return 0;
+}
+
 static const rp_io_ops memio_ops = {
 	.read = mem_read,
 	.write = mem_write,
@@ -384,8 +509,98 @@ static const rp_io_ops memio_ops = {
 	.output = mem_output,
 };
 
+/* The same plus the export ops: a separate table, because the broker
+ * decides from export_plan != NULL whether the backing is an object store. */
+static const rp_io_ops memio_export_ops = {
+	.read = mem_read,
+	.write = mem_write,
+	.copy = mem_copy,
+	.store_open = mem_store_open,
+	.commit = mem_commit,
+	.list = mem_list,
+	.output = mem_output,
+	.export_plan = mem_export_plan,
+	.export_wait = mem_export_wait,
+	.export_report = mem_export_report,
+};
+
 rp_io memio_io(memio *m)
 {
-	rp_io io = { .ops = &memio_ops, .self = m };
+	rp_io io = { .ops = m->export_on ? &memio_export_ops : &memio_ops, .self = m };
 	return io;
+}
+
+void memio_enable_export(memio *m)
+{
+	m->export_on = 1;
+}
+
+static int dup_or_null(const char *s, char **out)
+{
+	free(*out);
+	*out = NULL;
+	if (s == NULL)
+		return 0;
+	*out = strdup(s);
+	return *out != NULL ? 0 : -1;
+}
+
+int memio_set_export_result(memio *m, rp_code code, int existed, unsigned status,
+			    const char *context, const char *what, const void *body, size_t body_len)
+{
+	m->res_code = code;
+	m->res_existed = existed;
+	m->res_status = status;
+	if (dup_or_null(context, &m->res_context) != 0 || dup_or_null(what, &m->res_what) != 0)
+		return -1;
+	free(m->res_body);
+	m->res_body = NULL;
+	m->res_body_len = 0;
+	if (body_len != 0) {
+		m->res_body = malloc(body_len);
+		if (m->res_body == NULL)
+			return -1;
+		memcpy(m->res_body, body, body_len);
+		m->res_body_len = body_len;
+	}
+	return 0;
+}
+
+size_t memio_plan_count(const memio *m)
+{
+	return m->nplans;
+}
+
+size_t memio_plan_size(const memio *m, size_t plan)
+{
+	return plan < m->nplans ? m->plans[plan].n : 0;
+}
+
+const char *memio_plan_path(const memio *m, size_t plan, size_t i, const uint8_t **sha)
+{
+	if (plan >= m->nplans || i >= m->plans[plan].n)
+		return NULL;
+	if (sha != NULL)
+		*sha = m->plans[plan].sha[i];
+	return m->plans[plan].paths[i];
+}
+
+size_t memio_plans_queued(const memio *m)
+{
+	return m->nplans - m->plan_head;
+}
+
+size_t memio_report_count(const memio *m)
+{
+	return m->nreports;
+}
+
+int memio_report(const memio *m, size_t k, size_t *input, rp_code *code, const char **msg)
+{
+	if (k >= m->nreports)
+		return -1;
+	*input = m->reports[k].input;
+	*code = m->reports[k].code;
+	*msg = m->reports[k].msg;
+	return 0;
 }

@@ -22,6 +22,7 @@ typedef struct memio memio;
 
 typedef struct memio_stats {
 	unsigned reads, writes, copies, store_opens, commits, lists, outputs;
+	unsigned plans, waits, reports; /* export ops (memio_enable_export) */
 	unsigned long long bytes_read; /* delivered to sinks */
 } memio_stats;
 
@@ -53,5 +54,30 @@ memio_stats memio_get_stats(const memio *m);
 const char *memio_output(const memio *m, int fd, size_t *n);
 /* The prefix of the last successful store_open ("" if none). */
 const char *memio_store_prefix(const memio *m);
+
+/* Object-store export (rp_io export_plan / export_wait / export_report).
+ * Off by default, so a backing that is not an object store keeps
+ * export_plan == NULL; memio_enable_export turns the three ops on (call it
+ * before memio_io). Each accepted plan is recorded (paths and hashes) and
+ * queued; export_plan refuses a plan while RP_EXPORT_WINDOW are queued
+ * (RP_E_LIMIT) or when an entry's IN path has a memio_fail injection (its
+ * code), and needs a successful store_open first. Plan k (0-based, counted
+ * over the whole job) is reported as input k. */
+void memio_enable_export(memio *m);
+/* The result export_wait gives every later plan (default: RP_OK, not
+ * existed, status 0, empty context). Strings and body are copied; NULL
+ * strings become "". */
+int memio_set_export_result(memio *m, rp_code code, int existed, unsigned status,
+			    const char *context, const char *what, const void *body, size_t body_len);
+/* Plans accepted so far, and the entries of plan k (path NULL when out of
+ * range; sha points at 32 bytes). */
+size_t memio_plan_count(const memio *m);
+size_t memio_plan_size(const memio *m, size_t plan);
+const char *memio_plan_path(const memio *m, size_t plan, size_t i, const uint8_t **sha);
+/* Plans queued and not yet handed out by export_wait. */
+size_t memio_plans_queued(const memio *m);
+/* export_report calls so far; report k's fields (0, or -1 when out of range). */
+size_t memio_report_count(const memio *m);
+int memio_report(const memio *m, size_t k, size_t *input, rp_code *code, const char **msg);
 
 #endif
