@@ -45,8 +45,13 @@ int broker_confine_plan(const char *user, confine_plan *plan, rp_err *err)
 	memcpy(plan->user, user, n + 1);
 	/* Without root the child cannot change identity; it still drops every
 	 * capability it might have and is confined by everything else. */
-	if (geteuid() != 0)
-		return 0;
+	plan->switch_user = geteuid() == 0;
+	return 0;
+}
+
+int broker_resolve_user(confine_plan *plan, rp_err *err)
+{
+	const char *user = plan->user;
 	struct passwd pw, *res = NULL;
 	char buf[4096];
 	int rc = getpwnam_r(user, &pw, buf, sizeof buf, &res);
@@ -57,9 +62,24 @@ int broker_confine_plan(const char *user, confine_plan *plan, rp_err *err)
 		return CONFINE_FAIL(err, "unprivileged user '%s' does not exist", plan->user);
 	if (pw.pw_uid == 0 || pw.pw_gid == 0)
 		return CONFINE_FAIL(err, "unprivileged user '%s' has uid or gid 0; refusing", plan->user);
-	plan->switch_user = 1;
 	plan->uid = pw.pw_uid;
 	plan->gid = pw.pw_gid;
+	return 0;
+}
+
+int broker_send_identity(int fd, const confine_plan *plan, rp_err *err)
+{
+	uint32_t id[2] = { (uint32_t)plan->uid, (uint32_t)plan->gid };
+	size_t off = 0;
+	while (off < sizeof id) {
+		ssize_t w = write(fd, (const uint8_t *)id + off, sizeof id - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return CONFINE_FAIL(err, "sending the account to the child: %s",
+					    w < 0 ? rp_errno_name(errno) : "short write");
+		off += (size_t)w;
+	}
 	return 0;
 }
 
@@ -144,6 +164,35 @@ static int child_signals(rp_err *err)
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) != 0)
 		return CONFINE_FAIL(err, "confine: sigprocmask: %s", rp_errno_name(errno));
+	return 0;
+}
+
+/* Step 0b (root only). The broker resolves the account while this child
+ * starts and sends its uid and gid (8 bytes) over a private pipe - not
+ * the frame channel; nothing untrusted has been read yet, and the pipe is
+ * closed in step 1 with every other stray descriptor. EOF means the
+ * broker could not resolve it (it reports why and kills this child). */
+static int child_receive_identity(int idfd, confine_plan *plan, rp_err *err)
+{
+	uint32_t id[2];
+	size_t off = 0;
+	while (off < sizeof id) {
+		ssize_t r = read(idfd, (uint8_t *)id + off, sizeof id - off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return CONFINE_FAIL(err, "confine: reading the account from the broker: %s",
+					    rp_errno_name(errno));
+		if (r == 0)
+			return CONFINE_FAIL(err, "confine: the broker sent no account to switch to");
+		off += (size_t)r;
+	}
+	/* The broker refuses uid/gid 0 already; so does the child. */
+	if (id[0] == 0 || id[1] == 0)
+		return CONFINE_FAIL(err, "confine: refusing to switch to uid %u gid %u",
+				    (unsigned)id[0], (unsigned)id[1]);
+	plan->uid = (uid_t)id[0];
+	plan->gid = (gid_t)id[1];
 	return 0;
 }
 
@@ -320,12 +369,15 @@ static int child_no_new_privs(rp_err *err)
 	return 0;
 }
 
-int child_confine(int rfd, int wfd, const confine_plan *plan, rp_sandbox *sb, int *chan_wfd,
+int child_confine(int rfd, int wfd, int idfd, confine_plan *plan, rp_sandbox *sb, int *chan_wfd,
 		  rp_err *err)
 {
 	*chan_wfd = wfd;
-	if (child_signals(err) != 0 || child_fds(rfd, wfd, chan_wfd, err) != 0 ||
-	    child_env(err) != 0)
+	if (child_signals(err) != 0)
+		return -1;
+	if (plan->switch_user && child_receive_identity(idfd, plan, err) != 0)
+		return -1;
+	if (child_fds(rfd, wfd, chan_wfd, err) != 0 || child_env(err) != 0)
 		return -1;
 	child_warm_up();
 	if (child_identity(plan, err) != 0 || child_lifetime(plan, err) != 0 ||

@@ -853,8 +853,15 @@ static void test_root_bad_unprivileged_user(void **state)
 	assert_int_equal(privsep_run_opts(&job, &io, child_verdict, "no-such-user-rpvault", &opts, &err),
 			 RP_E_SANDBOX);
 	assert_msg(&err, "unprivileged user 'no-such-user-rpvault' does not exist");
+	/* The account is resolved while the child starts: that child was
+	 * killed and reaped before it could read a frame; the job never ran. */
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	assert_int_equal(memio_get_stats(m).outputs, 0);
 	assert_int_equal(privsep_run_opts(&job, &io, child_verdict, "root", &opts, &err), RP_E_SANDBOX);
 	assert_msg(&err, "has uid or gid 0");
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(memio_get_stats(m).outputs, 0);
 	memio_free(m);
 }
 
