@@ -31,6 +31,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 
@@ -39,6 +40,16 @@
 #include "privsep.h"
 #include "sandbox.h"
 #include "seccomp_build.h"
+
+/* The architecture this binary runs as, known at compile time for the
+ * tested ones, so the run path calls nothing in libseccomp. */
+#if defined(__x86_64__) && !defined(__ILP32__)
+#define RP_NATIVE_ARCH ((uint32_t)AUDIT_ARCH_X86_64)
+#elif defined(__aarch64__) && !defined(__ILP32__)
+#define RP_NATIVE_ARCH ((uint32_t)AUDIT_ARCH_AARCH64)
+#else
+#define RP_NATIVE_ARCH seccomp_arch_native()
+#endif
 
 struct rp_sandbox {
 	struct sock_fprog prog; /* points at insns: the kernel wants a mutable pointer */
@@ -55,11 +66,11 @@ rp_sandbox *sandbox_init(rp_err *err)
 	/* The program checks the architecture itself (anything else is
 	 * killed), but one compiled elsewhere would kill every call here:
 	 * say why instead. */
-	if (rp_policy_bpf_arch != seccomp_arch_native()) {
+	if (rp_policy_bpf_arch != RP_NATIVE_ARCH) {
 		rp_err_set(err, RP_E_SANDBOX,
 			   "seccomp: the built-in program was compiled for architecture %#x, "
 			   "this is %#x; rebuild rpvault on this architecture",
-			   (unsigned)rp_policy_bpf_arch, (unsigned)seccomp_arch_native());
+			   (unsigned)rp_policy_bpf_arch, (unsigned)RP_NATIVE_ARCH);
 		return NULL;
 	}
 	/* KILL_PROCESS needs kernel >= 4.14; an older kernel would treat the

@@ -1318,6 +1318,9 @@ static void test_prepared_program_is_fresh_compile(void **state)
 	assert_int_equal(n, rp_policy_bpf_len);
 	assert_memory_equal(fresh, rp_policy_bpf, n * sizeof fresh[0]);
 	assert_int_equal(rp_policy_bpf_arch, seccomp_arch_native());
+#if defined(__x86_64__) && !defined(__ILP32__)
+	assert_int_equal(rp_policy_bpf_arch, SCMP_ARCH_X86_64);
+#endif
 	/* Shape: the first instructions load seccomp_data.arch and kill on
 	 * any other architecture; every return is ALLOW or KILL_PROCESS. */
 	assert_int_equal(rp_policy_bpf[0].code, BPF_LD | BPF_W | BPF_ABS);
