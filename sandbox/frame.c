@@ -2,9 +2,9 @@
  * frame.c - bounded, EINTR-safe frame I/O over pipes (see frame.h).
  *
  * Security posture: runs on both sides of the trust boundary. The header
- * is validated completely before a payload byte is used; frames are read
- * ahead into one fixed buffer (RP_CHAN_RXBUF), so no length from the
- * peer ever sizes an allocation or a read beyond that buffer. On the child side only read(0)/write(1)
+ * is validated completely before a payload byte is read; the payload is
+ * read into a fixed RP_FRAME_MAX_PAYLOAD buffer, so no length from the
+ * peer ever sizes an allocation. On the child side only read(0)/write(1)
  * are used (the only I/O its seccomp policy allows); the broker side also
  * uses poll(), writev() and splice() (file bytes into the child's pipe
  * without a copy through broker memory).
@@ -20,17 +20,6 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
-
-/* Receive buffer: up to four maximal frames are read ahead with one
- * read(2). Each read that drains a full pipe wakes the writer once, so
- * reading frame by frame (header, then payload) cost two wake-ups of the
- * broker - a cross-CPU wake-up and a context switch, tens of
- * microseconds on a paravirtualized VM - per 256 KiB; reading whatever
- * the (1 MiB) pipe holds costs one per pipe-full. Four maximal frames
- * also make the buffer drain exactly when a stream of maximal DATA frames
- * is consumed, so the read-ahead costs no extra copy (compaction moves at
- * most one partial frame, and only when frame sizes vary). */
-#define RP_CHAN_RXBUF ((size_t)4 * (RP_FRAME_HDR_LEN + RP_FRAME_MAX_PAYLOAD))
 
 void rp_frame_hdr_encode(const rp_frame_hdr *h, uint8_t out[RP_FRAME_HDR_LEN])
 {
@@ -62,12 +51,11 @@ int rp_chan_init(rp_chan *c, int rfd, int wfd, rp_side self, int timeout_ms, rp_
 	c->state = RP_PS_START;
 	c->tx_seq = 1;
 	c->rx_seq = 1;
-	c->rxbuf = malloc(RP_CHAN_RXBUF);
-	c->payload = c->rxbuf;
+	c->payload = malloc(RP_FRAME_MAX_PAYLOAD);
 	/* Only the child assembles frames (its policy has write, not writev). */
 	if (self == RP_SIDE_CHILD)
 		c->txbuf = malloc(RP_FRAME_HDR_LEN + RP_FRAME_MAX_PAYLOAD);
-	if (c->rxbuf == NULL || (self == RP_SIDE_CHILD && c->txbuf == NULL)) {
+	if (c->payload == NULL || (self == RP_SIDE_CHILD && c->txbuf == NULL)) {
 		rp_chan_free(c);
 		return rp_err_set(err, RP_E_NOMEM, "out of memory allocating frame buffers");
 	}
@@ -76,10 +64,8 @@ int rp_chan_init(rp_chan *c, int rfd, int wfd, rp_side self, int timeout_ms, rp_
 
 void rp_chan_free(rp_chan *c)
 {
-	free(c->rxbuf);
+	free(c->payload);
 	free(c->txbuf);
-	c->rxbuf = NULL;
-	c->rxlen = 0;
 	c->payload = NULL;
 	c->txbuf = NULL;
 	c->broken = 1;
@@ -124,24 +110,16 @@ static int wait_fd(rp_chan *c, int fd, short events, int64_t deadline, const cha
 	}
 }
 
-/* Makes at least need bytes (need <= RP_CHAN_RXBUF) available at
- * rxbuf + rxoff, reading as many as the peer has sent and the buffer
- * holds. Returns 0, or 1 on EOF (fewer than need bytes available, rxlen
- * tells how many), or -1 on error (err set). */
-static int rx_fill(rp_chan *c, size_t need, int64_t deadline, const char *what, rp_err *err)
+/* Reads exactly n bytes. Returns 0, or 1 on EOF (with *got bytes read), or
+ * -1 on error (err set). */
+static int read_full(rp_chan *c, uint8_t *p, size_t n, size_t *got, int64_t deadline,
+		     const char *what, rp_err *err)
 {
-	if (c->rxlen >= need)
-		return 0;
-	if (c->rxoff + need > RP_CHAN_RXBUF) {
-		/* Only the unconsumed start of the current frame moves. */
-		memmove(c->rxbuf, c->rxbuf + c->rxoff, c->rxlen);
-		c->rxoff = 0;
-	}
-	while (c->rxlen < need) {
-		ssize_t r = read(c->rfd, c->rxbuf + c->rxoff + c->rxlen,
-				 RP_CHAN_RXBUF - c->rxoff - c->rxlen);
+	*got = 0;
+	while (*got < n) {
+		ssize_t r = read(c->rfd, p + *got, n - *got);
 		if (r > 0) {
-			c->rxlen += (size_t)r;
+			*got += (size_t)r;
 			continue;
 		}
 		if (r == 0)
@@ -159,15 +137,6 @@ static int rx_fill(rp_chan *c, size_t need, int64_t deadline, const char *what, 
 				  rp_errno_name(errno));
 	}
 	return 0;
-}
-
-/* Marks n buffered bytes consumed. */
-static void rx_consume(rp_chan *c, size_t n)
-{
-	c->rxoff += n;
-	c->rxlen -= n;
-	if (c->rxlen == 0)
-		c->rxoff = 0;
 }
 
 static int write_all(rp_chan *c, struct iovec *iov, int iovcnt, int64_t deadline, const char *what,
@@ -378,13 +347,14 @@ int rp_chan_recv(rp_chan *c, rp_err *err)
 	const char *peer = peer_name(c);
 	if (c->broken)
 		return rp_err_set(err, RP_E_PROTO, "receive: channel from %s already failed", peer);
+	uint8_t hdr[RP_FRAME_HDR_LEN];
+	size_t got = 0;
 	int64_t deadline = deadline_for(c);
 	char what[64];
 	(void)snprintf(what, sizeof what, "receive from %s", peer);
-	int r = rx_fill(c, RP_FRAME_HDR_LEN, deadline, what, err);
+	int r = read_full(c, hdr, sizeof hdr, &got, deadline, what, err);
 	if (r < 0)
 		return fail(c);
-	size_t got = c->rxlen;
 	if (r == 1) {
 		c->peer_gone = 1;
 		char exp[160];
@@ -401,7 +371,7 @@ int rp_chan_recv(rp_chan *c, rp_err *err)
 		return fail(c);
 	}
 	rp_frame_hdr h;
-	rp_frame_hdr_decode(c->rxbuf + c->rxoff, &h);
+	rp_frame_hdr_decode(hdr, &h);
 	if (!rp_msg_known(h.type)) {
 		rp_err_set(err, RP_E_PROTO, "frame from %s: unknown type %u (0x%x)", peer,
 			   (unsigned)h.type, (unsigned)h.type);
@@ -432,18 +402,15 @@ int rp_chan_recv(rp_chan *c, rp_err *err)
 			   rp_pstate_name(c->state), peer, exp);
 		return fail(c);
 	}
-	/* Only now may payload bytes be used (some may already be buffered). */
-	r = rx_fill(c, RP_FRAME_HDR_LEN + (size_t)h.len, deadline, what, err);
+	r = read_full(c, c->payload, h.len, &got, deadline, what, err);
 	if (r < 0)
 		return fail(c);
 	if (r == 1) {
 		c->peer_gone = 1;
 		rp_err_set(err, RP_E_PROTO, "truncated frame from %s: %s: EOF after %zu of %u payload bytes",
-			   peer, tn, c->rxlen - RP_FRAME_HDR_LEN, (unsigned)h.len);
+			   peer, tn, got, (unsigned)h.len);
 		return fail(c);
 	}
-	c->payload = c->rxbuf + c->rxoff + RP_FRAME_HDR_LEN;
-	rx_consume(c, RP_FRAME_HDR_LEN + (size_t)h.len);
 	c->hdr = h;
 	c->rx_seq++;
 	c->state = (rp_pstate)next;
@@ -455,7 +422,9 @@ int rp_chan_expect_eof(rp_chan *c, rp_err *err)
 	const char *peer = peer_name(c);
 	if (c->broken)
 		return rp_err_set(err, RP_E_PROTO, "channel from %s already failed", peer);
-	int r = rx_fill(c, 1, deadline_for(c), "waiting for EOF after DONE", err);
+	uint8_t extra;
+	size_t got = 0;
+	int r = read_full(c, &extra, 1, &got, deadline_for(c), "waiting for EOF after DONE", err);
 	if (r == 1)
 		return 0;
 	if (r == 0)

@@ -45,10 +45,7 @@ typedef struct rp_chan {
 	int peer_gone;      /* that failure was EOF / EPIPE: the peer closed its end */
 	int timed_out;      /* that failure was the per-frame deadline */
 	rp_frame_hdr hdr;   /* header of the frame last received */
-	uint8_t *payload;   /* its payload: points into rxbuf, valid until the next receive */
-	uint8_t *rxbuf;     /* bytes read ahead from rfd (fixed size, see frame.c) */
-	size_t rxoff;       /* start of the bytes not yet consumed */
-	size_t rxlen;       /* how many there are */
+	uint8_t *payload;   /* its payload (RP_FRAME_MAX_PAYLOAD bytes of storage) */
 	uint8_t *txbuf;     /* child side: header + payload assembled for one write() */
 } rp_chan;
 
