@@ -3,7 +3,9 @@
  * hardening (see confine.h and docs/architecture/privsep.md).
  *
  * Security posture: child_* functions run in the forked child, in order,
- * before it reads a single byte from the broker; each step fails closed
+ * before it reads a single byte of the frame channel (the only bytes it
+ * reads before are the account's uid/gid, sent by the broker over a
+ * private pipe as root); each step fails closed
  * and several are verified after they are applied (ids, capabilities,
  * no_new_privs) instead of trusting a library's return value. broker_*
  * functions run in the broker. Nothing here reads untrusted data.

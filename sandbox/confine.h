@@ -6,7 +6,7 @@
  * closed, and the order is the one documented in
  * docs/architecture/privsep.md.
  * Security posture: broker_* functions run in the broker; child_* run in
- * the freshly forked child before it reads any byte from the pipe.
+ * the freshly forked child before it reads any byte of the frame channel.
  */
 #ifndef RP_SANDBOX_CONFINE_H
 #define RP_SANDBOX_CONFINE_H
