@@ -35,8 +35,9 @@ LIBS     := -lbearssl -lseccomp -lcap-ng
 
 MAIN_SRC := src/broker/main.c
 LIB_SRCS := $(filter-out $(MAIN_SRC),$(wildcard src/common/*.c src/child/*.c src/broker/*.c sandbox/*.c))
-GEN_SRCS := $(BUILD)/gen/policy_table.c
-LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(BUILD)/obj/gen/policy_table.o
+GEN_SRCS := $(BUILD)/gen/policy_table.c $(BUILD)/gen/policy_bpf.c
+LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(BUILD)/obj/gen/policy_table.o \
+            $(BUILD)/obj/gen/policy_bpf.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TEST_HELPER_SRCS := $(wildcard tests/unit/helpers/*.c)
@@ -62,6 +63,24 @@ $(BUILD)/gen/policy_table.c: policy/child.policy policy/gen-policy.awk
 	awk -f policy/gen-policy.awk policy/child.policy > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/gen/policy_table.o: $(BUILD)/gen/policy_table.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -c -o $@ $<
+
+# The child's BPF program is compiled once, here, by libseccomp from that
+# table (policy/gen-bpf.c, sharing sandbox/seccomp_build.c with the
+# run-time drift check), so no child runs libseccomp's compiler. The tool
+# runs on the build machine: built without sanitizers, for the native
+# architecture, which sandbox_init checks at run time.
+GEN_BPF_SRCS := policy/gen-bpf.c sandbox/seccomp_build.c src/common/err.c
+$(BUILD)/gen/gen-bpf: $(GEN_BPF_SRCS) sandbox/seccomp_build.h sandbox/policy.h $(BUILD)/gen/policy_table.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -O2 -Isrc -Isandbox -o $@ $(GEN_BPF_SRCS) \
+		$(BUILD)/gen/policy_table.c -lseccomp
+
+$(BUILD)/gen/policy_bpf.c: $(BUILD)/gen/gen-bpf
+	$(BUILD)/gen/gen-bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/policy_bpf.o: $(BUILD)/gen/policy_bpf.c sandbox/policy_bpf.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -c -o $@ $<
 

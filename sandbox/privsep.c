@@ -85,7 +85,7 @@ void privsep_unforget(void *p)
 			privsep_secrets[i].p = NULL;
 }
 
-__attribute__((noreturn)) static void privsep_child(int rfd, int wfd, const confine_plan *plan,
+__attribute__((noreturn)) static void privsep_child(int rfd, int wfd, int idfd, confine_plan *plan,
 						     rp_sandbox *sb, rp_child_main fn)
 {
 	rp_err err;
@@ -94,7 +94,7 @@ __attribute__((noreturn)) static void privsep_child(int rfd, int wfd, const conf
 		if (privsep_secrets[i].p != NULL)
 			explicit_bzero(privsep_secrets[i].p, privsep_secrets[i].n);
 	int chan_wfd = -1;
-	if (child_confine(rfd, wfd, plan, sb, &chan_wfd, &err) != 0) {
+	if (child_confine(rfd, wfd, idfd, plan, sb, &chan_wfd, &err) != 0) {
 		child_abort_done(chan_wfd, &err);
 		_exit(RP_CHILD_EXIT_CONFINE);
 	}
@@ -297,14 +297,18 @@ rp_code privsep_run_opts(const rp_job *job, const rp_io *backing, rp_child_main 
 	if (sb == NULL)
 		return err->code != RP_OK ? err->code : RP_E_SANDBOX;
 
-	int to_child[2] = { -1, -1 }, from_child[2] = { -1, -1 };
-	if (pipe2(to_child, O_CLOEXEC) != 0 || pipe2(from_child, O_CLOEXEC) != 0) {
+	/* id: the account's uid/gid, resolved after fork (root only). */
+	int to_child[2] = { -1, -1 }, from_child[2] = { -1, -1 }, id[2] = { -1, -1 };
+	if (pipe2(to_child, O_CLOEXEC) != 0 || pipe2(from_child, O_CLOEXEC) != 0 ||
+	    (plan.switch_user && pipe2(id, O_CLOEXEC) != 0)) {
 		rp_err_set(err, RP_E_SANDBOX, "pipe2: %s", rp_errno_name(errno));
 		for (int i = 0; i < 2; i++) {
 			if (to_child[i] >= 0)
 				close(to_child[i]);
 			if (from_child[i] >= 0)
 				close(from_child[i]);
+			if (id[i] >= 0)
+				close(id[i]);
 		}
 		sandbox_free(sb);
 		return RP_E_SANDBOX;
@@ -326,18 +330,42 @@ rp_code privsep_run_opts(const rp_job *job, const rp_io *backing, rp_child_main 
 
 	pid_t pid = fork();
 	if (pid == 0)
-		privsep_child(to_child[0], from_child[1], &plan, sb, fn);
+		privsep_child(to_child[0], from_child[1], id[0], &plan, sb, fn);
 	int saved = errno;
 	close(to_child[0]);
 	close(from_child[1]);
+	if (id[0] >= 0)
+		close(id[0]);
 	sandbox_free(sb);
 	rp_code result;
 	if (pid < 0) {
 		rp_err_set(err, RP_E_SANDBOX, "fork: %s", rp_errno_name(saved));
 		close(to_child[1]);
 		close(from_child[0]);
+		if (id[1] >= 0)
+			close(id[1]);
 		result = RP_E_SANDBOX;
 		goto restore;
+	}
+	/* While the child starts (a millisecond on a busy VM), resolve the
+	 * account it must become and hand it over. The child waits for it
+	 * before reading anything else; if it cannot be resolved the child is
+	 * killed and the lookup's error is the verdict, exactly as when the
+	 * lookup preceded the fork. */
+	if (plan.switch_user) {
+		int rc = broker_resolve_user(&plan, err);
+		if (rc == 0)
+			rc = broker_send_identity(id[1], &plan, err);
+		close(id[1]);
+		if (rc != 0) {
+			(void)kill(pid, SIGKILL);
+			close(to_child[1]);
+			close(from_child[0]);
+			siginfo_t si;
+			(void)privsep_reap_blocking(pid, &si);
+			result = err->code != RP_OK ? err->code : RP_E_SANDBOX;
+			goto restore;
+		}
 	}
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 

@@ -17,7 +17,8 @@
 
 typedef struct rp_sandbox rp_sandbox;
 
-/* Broker, before fork: builds the filter from the generated policy table. */
+/* Broker, before fork: prepares the program compiled at build time from
+ * the policy table (checks architecture and kernel support). */
 rp_sandbox *sandbox_init(rp_err *err);
 /* Child, last confinement step: loads the filter. Fatal on failure. */
 int sandbox_child(rp_sandbox *sb, rp_err *err);
@@ -25,5 +26,9 @@ int sandbox_child(rp_sandbox *sb, rp_err *err);
 void sandbox_free(rp_sandbox *sb);
 /* "seccomp" or "none". */
 const char *sandbox_backend_name(void);
+/* Broker/tests: 0 if the prepared (build-time) program is byte for byte
+ * libseccomp's compilation of the policy table on this system, else -1
+ * with the reason. The none backend has no program and returns 0. */
+int sandbox_check_prepared(rp_err *err);
 
 #endif

@@ -48,6 +48,12 @@ const char *sandbox_backend_name(void)
 	return "none";
 }
 
+int sandbox_check_prepared(rp_err *err)
+{
+	(void)err;
+	return 0;
+}
+
 int sandbox_print_policy(int fd, rp_err *err)
 {
 	static const char msg[] = "# sandbox backend: none (sanitizer build, RP_SANITIZER_BUILD):\n"

@@ -28,6 +28,8 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+
+#include <linux/seccomp.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,7 +47,10 @@
 #include "helpers/rawframe.h"
 #include "privsep.h"
 #include "privsep_opts.h"
+#include "policy_bpf.h"
 #include "proto.h"
+#include "sandbox.h"
+#include "seccomp_build.h"
 
 #define MiB (1024u * 1024u)
 
@@ -848,8 +853,15 @@ static void test_root_bad_unprivileged_user(void **state)
 	assert_int_equal(privsep_run_opts(&job, &io, child_verdict, "no-such-user-rpvault", &opts, &err),
 			 RP_E_SANDBOX);
 	assert_msg(&err, "unprivileged user 'no-such-user-rpvault' does not exist");
+	/* The account is resolved while the child starts: that child was
+	 * killed and reaped before it could read a frame; the job never ran. */
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	assert_int_equal(memio_get_stats(m).outputs, 0);
 	assert_int_equal(privsep_run_opts(&job, &io, child_verdict, "root", &opts, &err), RP_E_SANDBOX);
 	assert_msg(&err, "has uid or gid 0");
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(memio_get_stats(m).outputs, 0);
 	memio_free(m);
 }
 
@@ -1277,6 +1289,51 @@ static void test_loaded_policy_matches_policy_file(void **state)
 	/* default and foreign-ABI actions both kill the process */
 	assert_non_null(strstr(text, "action KILL_PROCESS;"));
 	assert_null(strstr(text, "action ALLOW;\n  # default action\n  action ALLOW"));
+}
+
+/* The child loads the program compiled at build time (policy_bpf.c). It
+ * must be byte for byte what libseccomp compiles from the policy table on
+ * this system now - exported here without the shared export helper - or
+ * the PFC that `sandbox --print` shows would not describe it. */
+static void test_prepared_program_is_fresh_compile(void **state)
+{
+	(void)state;
+	if (sanitizer_build())
+		skip(); /* the none backend loads no program */
+	rp_err err;
+	rp_err_clear(&err);
+	if (sandbox_check_prepared(&err) != 0)
+		fail_msg("%s", err.msg);
+	scmp_filter_ctx ctx;
+	if (rp_seccomp_build(&ctx, &err) != 0)
+		fail_msg("%s", err.msg);
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	assert_int_equal(seccomp_export_bpf(ctx, fileno(f)), 0);
+	seccomp_release(ctx);
+	rewind(f);
+	struct sock_filter fresh[BPF_MAXINSNS];
+	size_t n = fread(fresh, sizeof fresh[0], BPF_MAXINSNS, f);
+	fclose(f);
+	assert_int_equal(n, rp_policy_bpf_len);
+	assert_memory_equal(fresh, rp_policy_bpf, n * sizeof fresh[0]);
+	assert_int_equal(rp_policy_bpf_arch, seccomp_arch_native());
+#if defined(__x86_64__) && !defined(__ILP32__)
+	assert_int_equal(rp_policy_bpf_arch, SCMP_ARCH_X86_64);
+#endif
+	/* Shape: the first instructions load seccomp_data.arch and kill on
+	 * any other architecture; every return is ALLOW or KILL_PROCESS. */
+	assert_int_equal(rp_policy_bpf[0].code, BPF_LD | BPF_W | BPF_ABS);
+	assert_int_equal(rp_policy_bpf[0].k, offsetof(struct seccomp_data, arch));
+	assert_int_equal(rp_policy_bpf[1].k, seccomp_arch_native());
+	int kills = 0;
+	for (size_t i = 0; i < n; i++)
+		if (rp_policy_bpf[i].code == (BPF_RET | BPF_K)) {
+			assert_true(rp_policy_bpf[i].k == SECCOMP_RET_ALLOW ||
+				    rp_policy_bpf[i].k == SECCOMP_RET_KILL_PROCESS);
+			kills += rp_policy_bpf[i].k == SECCOMP_RET_KILL_PROCESS;
+		}
+	assert_true(kills >= 1);
 }
 
 static void test_job_validate(void **state)
@@ -2429,6 +2486,7 @@ int main(void)
 		cmocka_unit_test(test_libc_needs_are_allowed),
 		cmocka_unit_test(test_address_space_is_bounded),
 		cmocka_unit_test(test_loaded_policy_matches_policy_file),
+		cmocka_unit_test(test_prepared_program_is_fresh_compile),
 		cmocka_unit_test(test_job_validate),
 		cmocka_unit_test(test_job_frame_is_scrubbed),
 		cmocka_unit_test(test_broker_fake_child_ok),
