@@ -70,7 +70,6 @@ typedef struct xreq {
 struct rp_s3x {
 	rp_s3 *s3;
 	int read_back;
-	char uri[RP_MAX_PATH_TOTAL + 64];
 	xplan *q[RP_EXPORT_WINDOW]; /* a ring, oldest at head */
 	size_t head, count;
 	xreq *reqs;
@@ -355,7 +354,7 @@ static void on_done(void *ctx, rp_s3_req *r)
 	feed(x);
 }
 
-int rp_s3x_open(rp_s3x **out, rp_s3 *s3, unsigned parallel, int read_back, const char *uri, rp_err *err)
+int rp_s3x_open(rp_s3x **out, rp_s3 *s3, unsigned parallel, int read_back, rp_err *err)
 {
 	*out = NULL;
 	rp_s3x *x = calloc(1, sizeof *x);
@@ -363,7 +362,6 @@ int rp_s3x_open(rp_s3x **out, rp_s3 *s3, unsigned parallel, int read_back, const
 		return rp_err_set(err, RP_E_NOMEM, "out of memory for the export pipeline");
 	x->s3 = s3;
 	x->read_back = read_back;
-	(void)snprintf(x->uri, sizeof x->uri, "%s", uri);
 	x->n_reqs = parallel > 0 ? parallel : 1;
 	x->reqs = calloc(x->n_reqs, sizeof *x->reqs);
 	if (x->reqs == NULL) {

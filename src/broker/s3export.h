@@ -50,9 +50,9 @@
 typedef struct rp_s3x rp_s3x; /* opaque */
 
 /* The pipeline over s3 (which it does not own): at most `parallel`
- * requests in flight (settings.parallel). read_back: step 2's and step
- * 3's reads. uri: the store URI for messages ("s3://bucket/root"). */
-int rp_s3x_open(rp_s3x **out, rp_s3 *s3, unsigned parallel, int read_back, const char *uri, rp_err *err);
+ * requests in flight (settings.parallel). read_back: the GETs of steps 2
+ * and 3. */
+int rp_s3x_open(rp_s3x **out, rp_s3 *s3, unsigned parallel, int read_back, rp_err *err);
 /* Abandons what is queued (asynchronous requests in flight are cancelled,
  * rp_s3_cancel_requests) and frees everything. NULL is fine. */
 void rp_s3x_close(rp_s3x *x);

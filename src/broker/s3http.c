@@ -9,7 +9,9 @@
  * Waiting for a retry is just a time in the op, so one item backing off
  * never blocks the others of a batch (curl_multi_poll sleeps until the
  * earliest of "a socket is ready", "curl's own timer" and "the next retry
- * is due").
+ * is due"). The blocking calls and the asynchronous requests of the export
+ * pipeline (rp_s3_submit) share that one list, oldest first; rp_s3_pump
+ * lets the broker run it while it waits for the child's next frame.
  *
  * Why: parallel PUTs over kept-alive connections are what makes an export
  * of hundreds of artifacts fast; bounded attempts, a total deadline per

@@ -262,7 +262,7 @@ static int s3io_export_plan(void *self, const rp_export_entry *e, size_t n, rp_e
 	if (!x->store_bound)
 		return rp_err_set(err, RP_E_INTERNAL, "export plan before store_open");
 	if (x->pipe == NULL &&
-	    rp_s3x_open(&x->pipe, x->s3, x->set->parallel, x->read_back, x->set->bucket, err) != 0)
+	    rp_s3x_open(&x->pipe, x->s3, x->set->parallel, x->read_back, err) != 0)
 		return -1;
 	if (rp_fsio_in_dup(x->fs, &dirfd, err) != 0)
 		return -1;
