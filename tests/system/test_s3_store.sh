@@ -344,6 +344,39 @@ cmp -s "$T/mixed-manifest" "$GOLD/manifest.json" && pass "mixed export: the conf
 rpv verify --store s3://rpv-plain/mixed "s3://rpv-plain/mixed/$(keyof "$T/m2")"
 expect "mixed export: the runpack after the failures verifies from the store" 0
 
+# A file list too long for one export plan frame (600 paths of ~420 bytes:
+# more than 256 KiB) takes the file-by-file path, after the queued ones.
+"$PY" - "$MK" "$GOLD" "$T/longlist" <<'EOF'
+import importlib.util, os, shutil, sys
+spec = importlib.util.spec_from_file_location("rpcase", sys.argv[1])
+rp = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(rp)
+src, dst = sys.argv[2], sys.argv[3]
+shutil.copytree(src, dst)
+for root, dirs, files in os.walk(dst):
+    os.chmod(root, 0o755)
+    for f in files:
+        os.chmod(os.path.join(root, f), 0o644)
+m = rp.load(dst)
+m["run_id"] = "long-list"
+for i in range(600):
+    rp.add_file(dst, m, "artifacts/%s/%04d%s.json" % ("d" * 200, i, "x" * 200), b'[%d]' % i)
+rp.save(dst, m)
+EOF
+KL=$(keyof "$T/longlist")
+rpv export --store s3://rpv-plain/longlist "$T/m1" "$T/longlist" "$T/m2"
+printf 's3://rpv-plain/longlist/%s\ns3://rpv-plain/longlist/%s\ns3://rpv-plain/longlist/%s\n' \
+	"$(keyof "$T/m1")" "$KL" "$(keyof "$T/m2")" >"$T/want"
+if [ "$RC" = 0 ] && cmp -s "$T/.out" "$T/want"; then
+	pass "a runpack of 609 files with long paths (beyond one plan frame) exports between two others, in order"
+else
+	fail "a runpack of 609 files with long paths exports between two others, in order" "rc=$RC $(head -c 300 "$T/.err")"
+fi
+rpv verify --store s3://rpv-plain/longlist "s3://rpv-plain/longlist/$KL"
+expect "the long-list runpack verifies from the store" 0
+nk=$(s3t count rpv-plain "longlist/$KL")
+[ "$nk" = 609 ] && pass "boto3 counts its 609 objects" || fail "boto3 counts its 609 objects" "got $nk"
+
 # ---- read-back through a store that returns other bytes ---------------------------------
 # A forwarding proxy in front of RGW that, once a key has been PUT through
 # it, answers GETs of that key ending in CORRUPT with its last byte changed
