@@ -42,6 +42,8 @@
  * artifact; 1 MiB is the default unprivileged maximum. */
 #define PRIVSEP_PIPE_BYTES (1024 * 1024)
 
+extern char **environ;
+
 /* --- child ------------------------------------------------------------- */
 
 /* Reports a confinement failure before the channel exists: one DONE frame
@@ -98,6 +100,14 @@ __attribute__((noreturn)) static void child_run(int rfd, int wfd, int idfd, conf
 	for (size_t i = 0; i < PRIVSEP_MAX_SECRETS; i++)
 		if (privsep_secrets[i].p != NULL)
 			explicit_bzero(privsep_secrets[i].p, privsep_secrets[i].n);
+	/* The environment can hold secrets too: an early-spawned child is
+	 * forked before the broker reads AWS_SECRET_ACCESS_KEY and scrubs it
+	 * (rp_s3_scrub_env), and clearenv() in step 2 only drops the pointers.
+	 * Wipe this copy's strings in place (none is read-only: nothing here
+	 * putenv()s a literal); nothing below reads the environment. */
+	if (environ != NULL)
+		for (char **e = environ; *e != NULL; e++)
+			explicit_bzero(*e, strlen(*e));
 	int chan_wfd = -1;
 	if (child_confine(rfd, wfd, idfd, plan, sb, &chan_wfd, &err) != 0) {
 		child_abort_done(chan_wfd, &err);

@@ -1506,6 +1506,47 @@ static void test_spawn_confines_before_job(void **state)
 	memio_free(m);
 }
 
+/* An environment string of the broker, as the child sees it (same
+ * address in the forked copy). */
+static const char *g_env_secret;
+
+static rp_code child_env_wiped(const rp_job *job, const rp_io *io, rp_err *err)
+{
+	(void)job;
+	for (size_t i = 0; i < sizeof "RPVAULT_TEST_SECRET=hunter2-hunter2" - 1; i++)
+		if (g_env_secret[i] != '\0')
+			return out_str(io, 1, "env secret still in memory\n", err) == 0 ? RP_OK : err->code;
+	return out_str(io, 1, "wiped\n", err) == 0 ? RP_OK : err->code;
+}
+
+/* A child spawned before the broker scrubs secrets from its environment
+ * (object-store credentials) must not keep them: it wipes its copy of
+ * every environment string, not only the pointers (clearenv). */
+static void test_spawn_wipes_environment(void **state)
+{
+	(void)state;
+	assert_int_equal(setenv("RPVAULT_TEST_SECRET", "hunter2-hunter2", 1), 0);
+	const char *v = getenv("RPVAULT_TEST_SECRET");
+	assert_non_null(v);
+	g_env_secret = v - strlen("RPVAULT_TEST_SECRET=");
+	assert_int_equal(strncmp(g_env_secret, "RPVAULT_TEST_SECRET=hunter2", 27), 0);
+	privsep_opts opts = { .timeout_ms = g_timeout_ms };
+	privsep_child *ch = privsep_spawn_opts(child_env_wiped, NULL, &opts);
+	memio *m = memio_new();
+	rp_job job = mkjob(RP_JOB_VERIFY);
+	rp_io io = memio_io(m);
+	rp_err err;
+	rp_code rc = privsep_serve(ch, &job, &io, &err);
+	if (rc != RP_OK)
+		fail_msg("%s", err.msg);
+	size_t n;
+	assert_string_equal(memio_output(m, 1, &n), "wiped\n");
+	/* the broker's own copy is untouched */
+	assert_string_equal(getenv("RPVAULT_TEST_SECRET"), "hunter2-hunter2");
+	unsetenv("RPVAULT_TEST_SECRET");
+	memio_free(m);
+}
+
 /* A command that fails before its job runs abandons the child: killed and
  * reaped at once, whether it is still starting or already waiting. */
 static void test_abandon_leaves_no_child(void **state)
@@ -2664,6 +2705,7 @@ int main(void)
 		cmocka_unit_test(test_job_validate),
 		cmocka_unit_test(test_spawn_confines_before_job),
 		cmocka_unit_test(test_abandon_leaves_no_child),
+		cmocka_unit_test(test_spawn_wipes_environment),
 		cmocka_unit_test(test_spawn_failure_reported_by_serve),
 		cmocka_unit_test(test_job_frame_is_scrubbed),
 		cmocka_unit_test(test_broker_fake_child_ok),
