@@ -8,6 +8,11 @@
 #     and RPVAULT_OLD=path (e.g. a build of an older commit) when given:
 #     the median and the best of the per-round means, and the difference
 #     per command (target: < 2 ms);
+#  1b. the same for an s3:// command (`rpvault ls` against 127.0.0.1:1,
+#     where nothing listens: settings, credentials from the environment,
+#     libcurl loaded, the child started, one refused connection, exit 3; no
+#     object store is involved), the start-up the broker overlaps with the
+#     early-spawned child's confinement;
 #  2. the same split up, in a driver linked against the library objects:
 #     this machine's floor - a bare fork+_exit+waitpid, and fork + one
 #     pipe round trip + _exit + waitpid (the least any forked helper
@@ -54,6 +59,26 @@ mean_ms() {
 	awk -v a="$_t0" -v b="$_t1" -v n="$N" 'BEGIN { printf "%.3f", (b - a) / n / 1e6 }'
 }
 
+# mean_s3_ms BIN: mean ms per `BIN ls` of an s3:// store whose endpoint
+# refuses the connection (one attempt; must end with exit 3)
+mean_s3_ms() {
+	_bin=$1
+	set -- ls --store s3://bench-startup --endpoint http://127.0.0.1:1 --region us-east-1 --path-style --allow-http
+	_rc=0
+	AWS_ACCESS_KEY_ID=AKIDBENCH AWS_SECRET_ACCESS_KEY=benchsecret RPVAULT_S3_MAX_ATTEMPTS=1 \
+		"$_bin" "$@" >/dev/null 2>&1 || _rc=$?
+	[ "$_rc" = 3 ] || { echo "FAILED: $_bin $* (exit $_rc, want 3)" >&2; return 1; }
+	_t0=$(now_ns)
+	_i=0
+	while [ "$_i" -lt "$N" ]; do
+		AWS_ACCESS_KEY_ID=AKIDBENCH AWS_SECRET_ACCESS_KEY=benchsecret RPVAULT_S3_MAX_ATTEMPTS=1 \
+			$RT "$_bin" "$@" >/dev/null 2>&1 || :
+		_i=$((_i + 1))
+	done
+	_t1=$(now_ns)
+	awk -v a="$_t0" -v b="$_t1" -v n="$N" 'BEGIN { printf "%.3f", (b - a) / n / 1e6 }'
+}
+
 # stats "v1 v2 ...": "median M (best B)"
 stats() {
 	echo "$1" | tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END {
@@ -78,19 +103,26 @@ if [ -d "$GOLD" ]; then
 		fi
 	fi
 	old=${RPVAULT_OLD:-}
-	vp= vi= vo= vd=
+	vp= vi= vo= vd= sp= si= so= sd=
 	r=0
 	while [ "$r" -lt "$ROUNDS" ]; do
 		ms_p=$(mean_ms "$RPVAULT") || exit 1
 		vp="$vp $ms_p"
+		s3_p=$(mean_s3_ms "$RPVAULT") || exit 1
+		sp="$sp $s3_p"
 		if [ -n "$INPROC" ]; then
 			ms_i=$(mean_ms "$INPROC") || exit 1
 			vi="$vi $ms_i"
 			vd="$vd $(awk -v p="$ms_p" -v i="$ms_i" 'BEGIN { printf "%.3f", p - i }')"
+			s3_i=$(mean_s3_ms "$INPROC") || exit 1
+			si="$si $s3_i"
+			sd="$sd $(awk -v p="$s3_p" -v i="$s3_i" 'BEGIN { printf "%.3f", p - i }')"
 		fi
 		if [ -n "$old" ]; then
 			ms_o=$(mean_ms "$old") || exit 1
 			vo="$vo $ms_o"
+			s3_o=$(mean_s3_ms "$old") || exit 1
+			so="$so $s3_o"
 		fi
 		r=$((r + 1))
 	done
@@ -105,6 +137,18 @@ if [ -d "$GOLD" ]; then
 		echo "  $(stats "$vi")"
 		echo "added by privilege separation, per round:$vd"
 		echo "  $(stats "$vd") ms/command (target < 2 ms)"
+	fi
+	echo "rpvault ls of an s3:// store, connection refused (1b), ms/command, per round:$sp"
+	echo "  $(stats "$sp")"
+	if [ -n "$old" ]; then
+		echo "  RPVAULT_OLD:$so"
+		echo "    $(stats "$so")"
+	fi
+	if [ -n "$INPROC" ]; then
+		echo "  in-process:$si"
+		echo "    $(stats "$si")"
+		echo "  added by privilege separation, per round:$sd"
+		echo "    $(stats "$sd") ms/command"
 	fi
 else
 	echo "fixtures not found at $GOLD: command timing skipped"

@@ -7,9 +7,13 @@
  * (SIGSYS from seccomp, an external SIGKILL), a timeout, a refused or
  * malformed frame, an early exit - ends in RP_E_SANDBOX or RP_E_PROTO,
  * never RP_OK.
- * Security posture: privsep_run_opts and privsep_finish run in the broker;
- * privsep_child runs in the child and never returns (it _exit()s, so no
- * atexit handler or stdio flush of the broker's state runs in the child).
+ * The child is started (privsep_spawn) before the job is known and waits,
+ * confined, for its JOB frame; privsep_serve hands it the job later, so the
+ * fork and the confinement overlap the caller's own start-up work.
+ * Security posture: privsep_spawn*, privsep_serve, privsep_abandon,
+ * privsep_run_opts and privsep_finish run in the broker; child_run runs in
+ * the child and never returns (it _exit()s, so no atexit handler or stdio
+ * flush of the broker's state runs in the child).
  */
 #include "privsep.h"
 
@@ -18,6 +22,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -36,6 +41,8 @@
 /* Pipe capacity asked for (best effort): fewer context switches per
  * artifact; 1 MiB is the default unprivileged maximum. */
 #define PRIVSEP_PIPE_BYTES (1024 * 1024)
+
+extern char **environ;
 
 /* --- child ------------------------------------------------------------- */
 
@@ -85,14 +92,22 @@ void privsep_unforget(void *p)
 			privsep_secrets[i].p = NULL;
 }
 
-__attribute__((noreturn)) static void privsep_child(int rfd, int wfd, int idfd, confine_plan *plan,
-						     rp_sandbox *sb, rp_child_main fn)
+__attribute__((noreturn)) static void child_run(int rfd, int wfd, int idfd, confine_plan *plan,
+				       rp_sandbox *sb, rp_child_main fn)
 {
 	rp_err err;
 	rp_err_clear(&err);
 	for (size_t i = 0; i < PRIVSEP_MAX_SECRETS; i++)
 		if (privsep_secrets[i].p != NULL)
 			explicit_bzero(privsep_secrets[i].p, privsep_secrets[i].n);
+	/* The environment can hold secrets too: an early-spawned child is
+	 * forked before the broker reads AWS_SECRET_ACCESS_KEY and scrubs it
+	 * (rp_s3_scrub_env), and clearenv() in step 2 only drops the pointers.
+	 * Wipe this copy's strings in place (none is read-only: nothing here
+	 * putenv()s a literal); nothing below reads the environment. */
+	if (environ != NULL)
+		for (char **e = environ; *e != NULL; e++)
+			explicit_bzero(*e, strlen(*e));
 	int chan_wfd = -1;
 	if (child_confine(rfd, wfd, idfd, plan, sb, &chan_wfd, &err) != 0) {
 		child_abort_done(chan_wfd, &err);
@@ -269,33 +284,79 @@ static int set_nonblock(int fd)
 	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-rp_code privsep_run_opts(const rp_job *job, const rp_io *backing, rp_child_main fn,
-			 const char *unpriv_user, const privsep_opts *opts, rp_err *err)
+/* A started child (privsep_spawn) until it is served or abandoned. A
+ * failure of the start itself (account, pipes, fork) is kept in err and
+ * reported by privsep_serve, after the job's own checks, so a caller sees
+ * the same verdict, in the same precedence, as when the fork happened at
+ * the job's start. */
+struct privsep_child {
+	pid_t pid;         /* -1: not started, err says why */
+	int pidfd;         /* -1 without pidfd_open (kernel < 5.3) */
+	int to_child;      /* the broker's ends of the frame channel */
+	int from_child;
+	rp_err err;
+	privsep_opts opts;
+	struct sigaction old_chld; /* restored when the child is reaped */
+};
+
+/* Reaps (or never started) the child, closes everything, restores
+ * SIGCHLD and frees h. */
+static void privsep_release(privsep_child *h)
 {
-	rp_err_clear(err);
-	const rp_io_ops *ops = backing != NULL ? backing->ops : NULL;
-	if (job == NULL || ops == NULL || fn == NULL || opts == NULL || ops->read == NULL ||
-	    ops->write == NULL || ops->copy == NULL || ops->store_open == NULL ||
-	    ops->commit == NULL || ops->list == NULL || ops->output == NULL) {
+	if (h->to_child >= 0)
+		close(h->to_child);
+	if (h->from_child >= 0)
+		close(h->from_child);
+	if (h->pidfd >= 0)
+		close(h->pidfd);
+	(void)sigaction(SIGCHLD, &h->old_chld, NULL);
+	free(h);
+}
+
+void privsep_abandon(privsep_child *h)
+{
+	if (h == NULL)
+		return;
+	if (h->pid > 0) {
+		/* It has read no frame (no JOB was sent): nothing to report, only
+		 * to make sure it is gone before this process goes on or exits. */
+		siginfo_t si;
+		(void)kill(h->pid, SIGKILL);
+		(void)privsep_reap_blocking(h->pid, &si);
+	}
+	privsep_release(h);
+}
+
+privsep_child *privsep_spawn_opts(rp_child_main fn, const char *unpriv_user, const privsep_opts *opts)
+{
+	privsep_child *h = calloc(1, sizeof *h);
+	if (h == NULL)
+		return NULL;
+	h->pid = -1;
+	h->pidfd = h->to_child = h->from_child = -1;
+	rp_err_clear(&h->err);
+	/* A SIG_IGN'd SIGCHLD would auto-reap the child and hide its fate:
+	 * default from before the fork until it is reaped. */
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	(void)sigaction(SIGCHLD, &dfl, &h->old_chld);
+	rp_err *err = &h->err;
+	if (fn == NULL || opts == NULL) {
 		rp_err_set(err, RP_E_INTERNAL, "privsep_run: missing argument");
-		return RP_E_INTERNAL;
+		return h;
 	}
-	if (rp_job_validate(job, err) != 0) {
-		rp_err_wrap(err, "refusing to start the child: invalid job");
-		err->code = RP_E_INTERNAL;
-		return RP_E_INTERNAL;
-	}
-	if (broker_perm_for(job->kind) == NULL) {
-		rp_err_set(err, RP_E_INTERNAL, "no dispatch table for job kind %u", (unsigned)job->kind);
-		return RP_E_INTERNAL;
-	}
-	int timeout = opts->timeout_ms > 0 ? opts->timeout_ms : RP_PRIVSEP_TIMEOUT_MS;
+	h->opts = *opts;
 	confine_plan plan;
 	if (broker_confine_plan(unpriv_user, &plan, err) != 0)
-		return err->code;
+		return h;
 	rp_sandbox *sb = sandbox_init(err);
-	if (sb == NULL)
-		return err->code != RP_OK ? err->code : RP_E_SANDBOX;
+	if (sb == NULL) {
+		if (err->code == RP_OK)
+			err->code = RP_E_SANDBOX;
+		return h;
+	}
 
 	/* id: the account's uid/gid, resolved after fork (root only). */
 	int to_child[2] = { -1, -1 }, from_child[2] = { -1, -1 }, id[2] = { -1, -1 };
@@ -311,90 +372,161 @@ rp_code privsep_run_opts(const rp_job *job, const rp_io *backing, rp_child_main 
 				close(id[i]);
 		}
 		sandbox_free(sb);
-		return RP_E_SANDBOX;
+		return h;
 	}
 	(void)fcntl(to_child[1], F_SETPIPE_SZ, PRIVSEP_PIPE_BYTES);
 	(void)fcntl(from_child[1], F_SETPIPE_SZ, PRIVSEP_PIPE_BYTES);
 
-	/* A dead child must surface as EPIPE, not kill the broker; and a
-	 * SIG_IGN'd SIGCHLD would auto-reap the child and hide its fate. */
-	struct sigaction ign, dfl, old_pipe, old_chld;
-	memset(&ign, 0, sizeof ign);
-	memset(&dfl, 0, sizeof dfl);
-	ign.sa_handler = SIG_IGN;
-	dfl.sa_handler = SIG_DFL;
-	sigemptyset(&ign.sa_mask);
-	sigemptyset(&dfl.sa_mask);
-	(void)sigaction(SIGPIPE, &ign, &old_pipe);
-	(void)sigaction(SIGCHLD, &dfl, &old_chld);
-
 	pid_t pid = fork();
 	if (pid == 0)
-		privsep_child(to_child[0], from_child[1], id[0], &plan, sb, fn);
+		child_run(to_child[0], from_child[1], id[0], &plan, sb, fn);
 	int saved = errno;
 	close(to_child[0]);
 	close(from_child[1]);
 	if (id[0] >= 0)
 		close(id[0]);
 	sandbox_free(sb);
-	rp_code result;
 	if (pid < 0) {
 		rp_err_set(err, RP_E_SANDBOX, "fork: %s", rp_errno_name(saved));
 		close(to_child[1]);
 		close(from_child[0]);
 		if (id[1] >= 0)
 			close(id[1]);
-		result = RP_E_SANDBOX;
-		goto restore;
+		return h;
 	}
+	h->pid = pid;
+	h->to_child = to_child[1];
+	h->from_child = from_child[0];
 	/* While the child starts (a millisecond on a busy VM), resolve the
 	 * account it must become and hand it over. The child waits for it
 	 * before reading anything else; if it cannot be resolved the child is
-	 * killed and the lookup's error is the verdict, exactly as when the
-	 * lookup preceded the fork. */
+	 * killed and the lookup's error is the verdict (privsep_serve), exactly
+	 * as when the lookup preceded the fork. A dead child must surface as
+	 * EPIPE here, not kill the broker. */
 	if (plan.switch_user) {
+		struct sigaction ign, old_pipe;
+		memset(&ign, 0, sizeof ign);
+		ign.sa_handler = SIG_IGN;
+		sigemptyset(&ign.sa_mask);
+		(void)sigaction(SIGPIPE, &ign, &old_pipe);
 		int rc = broker_resolve_user(&plan, err);
 		if (rc == 0)
 			rc = broker_send_identity(id[1], &plan, err);
+		(void)sigaction(SIGPIPE, &old_pipe, NULL);
 		close(id[1]);
 		if (rc != 0) {
-			(void)kill(pid, SIGKILL);
-			close(to_child[1]);
-			close(from_child[0]);
+			if (err->code == RP_OK)
+				err->code = RP_E_SANDBOX;
 			siginfo_t si;
+			(void)kill(pid, SIGKILL);
 			(void)privsep_reap_blocking(pid, &si);
-			result = err->code != RP_OK ? err->code : RP_E_SANDBOX;
-			goto restore;
+			h->pid = -1;
+			close(h->to_child);
+			close(h->from_child);
+			h->to_child = h->from_child = -1;
+			return h;
 		}
 	}
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	h->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (h->opts.on_spawn != NULL)
+		h->opts.on_spawn(pid, h->opts.on_spawn_ctx);
+	return h;
+}
+
+privsep_child *privsep_spawn(rp_child_main fn, const char *unpriv_user)
+{
+	privsep_opts opts = { .timeout_ms = RP_PRIVSEP_TIMEOUT_MS, .harden_parent = 1 };
+	return privsep_spawn_opts(fn, unpriv_user, &opts);
+}
+
+/* The checks a job must pass before any child is given it. */
+static rp_code privsep_check_job(const rp_job *job, const rp_io *backing, rp_err *err)
+{
+	const rp_io_ops *ops = backing != NULL ? backing->ops : NULL;
+	if (job == NULL || ops == NULL || ops->read == NULL || ops->write == NULL ||
+	    ops->copy == NULL || ops->store_open == NULL || ops->commit == NULL ||
+	    ops->list == NULL || ops->output == NULL) {
+		rp_err_set(err, RP_E_INTERNAL, "privsep_run: missing argument");
+		return RP_E_INTERNAL;
+	}
+	if (rp_job_validate(job, err) != 0) {
+		rp_err_wrap(err, "refusing to start the child: invalid job");
+		err->code = RP_E_INTERNAL;
+		return RP_E_INTERNAL;
+	}
+	if (broker_perm_for(job->kind) == NULL) {
+		rp_err_set(err, RP_E_INTERNAL, "no dispatch table for job kind %u", (unsigned)job->kind);
+		return RP_E_INTERNAL;
+	}
+	return RP_OK;
+}
+
+rp_code privsep_serve(privsep_child *h, const rp_job *job, const rp_io *backing, rp_err *err)
+{
+	rp_err_clear(err);
+	if (h == NULL) {
+		rp_err_set(err, RP_E_NOMEM, "out of memory starting the child");
+		return RP_E_NOMEM;
+	}
+	rp_code result = privsep_check_job(job, backing, err);
+	if (result != RP_OK) {
+		privsep_abandon(h);
+		return result;
+	}
+	if (h->pid < 0) {
+		*err = h->err;
+		result = err->code != RP_OK ? err->code : RP_E_SANDBOX;
+		privsep_release(h);
+		return result;
+	}
+	int timeout = h->opts.timeout_ms > 0 ? h->opts.timeout_ms : RP_PRIVSEP_TIMEOUT_MS;
+	/* A dead child must surface as EPIPE, not kill the broker. */
+	struct sigaction ign, old_pipe;
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	(void)sigaction(SIGPIPE, &ign, &old_pipe);
 
 	broker_outcome out;
 	memset(&out, 0, sizeof out);
 	rp_err serr;
 	rp_err_clear(&serr);
 	int serve_rc;
-	if (set_nonblock(to_child[1]) != 0 || set_nonblock(from_child[0]) != 0) {
+	if (set_nonblock(h->to_child) != 0 || set_nonblock(h->from_child) != 0) {
 		serve_rc = rp_err_set(&serr, RP_E_SANDBOX, "O_NONBLOCK: %s", rp_errno_name(errno));
 	} else {
-		if (opts->on_spawn != NULL)
-			opts->on_spawn(pid, opts->on_spawn_ctx);
 		serve_rc = 0;
-		if (opts->harden_parent)
+		/* After binding (done by the caller, which may need root's DAC
+		 * access) and before the first untrusted byte. */
+		if (h->opts.harden_parent)
 			serve_rc = broker_drop_privileges(&serr);
 		if (serve_rc == 0)
-			serve_rc = broker_serve(from_child[0], to_child[1], job, backing, timeout, &out,
+			serve_rc = broker_serve(h->from_child, h->to_child, job, backing, timeout, &out,
 						&serr);
 	}
-	close(to_child[1]);
-	close(from_child[0]);
-	result = privsep_finish(pid, pidfd, serve_rc, &out, &serr, err);
-	if (pidfd >= 0)
-		close(pidfd);
-restore:
+	close(h->to_child);
+	close(h->from_child);
+	h->to_child = h->from_child = -1;
+	result = privsep_finish(h->pid, h->pidfd, serve_rc, &out, &serr, err);
 	(void)sigaction(SIGPIPE, &old_pipe, NULL);
-	(void)sigaction(SIGCHLD, &old_chld, NULL);
+	privsep_release(h);
 	return result;
+}
+
+rp_code privsep_run_opts(const rp_job *job, const rp_io *backing, rp_child_main fn,
+			 const char *unpriv_user, const privsep_opts *opts, rp_err *err)
+{
+	rp_err_clear(err);
+	/* Refuse before forking (a child is never started for a job that
+	 * could not be served). */
+	rp_code rc = privsep_check_job(job, backing, err);
+	if (rc != RP_OK)
+		return rc;
+	if (fn == NULL || opts == NULL) {
+		rp_err_set(err, RP_E_INTERNAL, "privsep_run: missing argument");
+		return RP_E_INTERNAL;
+	}
+	return privsep_serve(privsep_spawn_opts(fn, unpriv_user, opts), job, backing, err);
 }
 
 rp_code privsep_run(const rp_job *job, const rp_io *backing, rp_child_main fn,

@@ -54,6 +54,37 @@ void privsep_unforget(void *p);
 rp_code privsep_run(const rp_job *job, const rp_io *backing, rp_child_main fn,
 		    const char *unpriv_user, rp_err *err);
 
+/* privsep_run in two halves, so that the fork and the child's confinement
+ * overlap the caller's own start-up (configuration, store, binding roots).
+ *
+ * privsep_spawn forks now; the child confines itself (all steps, in order,
+ * as above) and then blocks reading its JOB frame. The job is not known
+ * yet and nothing untrusted exists yet. As root the broker resolves
+ * unpriv_user right after the fork and sends it over the identity pipe.
+ * Secrets registered with privsep_forget_in_child at this moment are wiped
+ * in the child as above; secrets loaded later (object-store credentials
+ * after an early spawn) never exist in the child at all.
+ * Returns NULL only when out of memory. A failure to start (account,
+ * pipes, fork) is not reported here but by privsep_serve, after its own
+ * job checks, with the same code and message privsep_run would give.
+ *
+ * privsep_serve checks job, sends it, serves the child from backing and
+ * reaps it: the result is exactly privsep_run's (the same codes, the same
+ * messages). It consumes child (also NULL: RP_E_NOMEM). Privileges are
+ * dropped (harden_parent) here, after the caller bound its roots.
+ *
+ * privsep_abandon kills and reaps a child that will get no job (the
+ * command failed first: usage, configuration, binding) and frees it;
+ * NULL is a no-op. Every spawned child must reach exactly one of
+ * privsep_serve or privsep_abandon before this process exits.
+ * From spawn until then SIGCHLD is at its default disposition (a SIG_IGN
+ * would auto-reap the child and hide its fate); the caller's is restored
+ * afterwards. */
+typedef struct privsep_child privsep_child;
+privsep_child *privsep_spawn(rp_child_main fn, const char *unpriv_user);
+rp_code privsep_serve(privsep_child *child, const rp_job *job, const rp_io *backing, rp_err *err);
+void privsep_abandon(privsep_child *child);
+
 /* Prints the seccomp filter the child loads, in libseccomp PFC form
  * (seccomp_export_pfc). A sanitizer build prints a comment saying no
  * filter is loaded. */

@@ -1,12 +1,14 @@
 /*
- * privsep_opts.h - the knobs behind privsep_run, for tests and benches.
+ * privsep_opts.h - the knobs behind privsep_run and privsep_spawn, for
+ * tests and benches.
  *
  * Why: tests need a short frame deadline, a way to learn the child's pid
  * (to read /proc/<pid>/status or kill it mid-operation) and to run many
  * children from one root process (which the broker's one-way capability
  * drop would otherwise prevent). None of these weakens the child: the
  * confinement steps and the seccomp filter are not optional.
- * Security posture: broker side. privsep_run uses the defaults below.
+ * Security posture: broker side. privsep_run and privsep_spawn use the
+ * defaults below.
  */
 #ifndef RP_SANDBOX_PRIVSEP_OPTS_H
 #define RP_SANDBOX_PRIVSEP_OPTS_H
@@ -35,6 +37,10 @@ typedef struct privsep_opts {
 	void (*on_spawn)(pid_t child, void *ctx);
 	void *on_spawn_ctx;
 } privsep_opts;
+
+/* privsep_spawn with these knobs (copied: opts need not outlive the call).
+ * on_spawn is called right after the fork (and the account hand-over). */
+privsep_child *privsep_spawn_opts(rp_child_main fn, const char *unpriv_user, const privsep_opts *opts);
 
 rp_code privsep_run_opts(const rp_job *job, const rp_io *backing, rp_child_main fn,
 			 const char *unpriv_user, const privsep_opts *opts, rp_err *err);

@@ -1,6 +1,13 @@
 /*
  * main.c - rpvault's command line: parse the (trusted) arguments and
- * configuration, bind the roots, run the job in the confined child.
+ * configuration, start the confined child, bind the roots, run the job in
+ * that child.
+ *
+ * Why this order: the child's fork and confinement take milliseconds; it is
+ * started as soon as the options and the configuration are read (the
+ * configuration names the account it becomes), so it confines itself while
+ * the broker resolves the store and binds the roots. Whatever fails before
+ * the job is handed over abandons it (killed and reaped in main()).
  *
  * Security posture: PRIVILEGED side (the broker). It never parses
  * untrusted bytes: manifests, artifacts and stored objects are only
@@ -64,6 +71,7 @@ struct ctx {
 	int is_s3;
 	rp_s3_settings *s3set; /* heap, when is_s3 */
 	rp_s3 *s3;             /* the client, opened by resolve_store */
+	privsep_child *child;  /* started by parse_opts, until a job takes it */
 };
 
 static int finish(rp_code code, const rp_err *err)
@@ -218,9 +226,19 @@ static const char *user_of(const struct ctx *c)
 	return c->cfg.sandbox_user[0] != '\0' ? c->cfg.sandbox_user : NULL;
 }
 
+/* Hands the early-started child to the job (exactly once). */
+static privsep_child *take_child(struct ctx *c)
+{
+	privsep_child *ch = c->child;
+	c->child = NULL;
+	return ch;
+}
+
 /* Runs job over the roots bound in fs (bind_rc: the result of binding
- * them), then releases fs. */
-static rp_code run_bound(const struct ctx *c, const rp_job *job, rp_fsio *fs, int bind_rc, int last, rp_err *err)
+ * them), then releases fs. Every command runs at most one job, the last of
+ * this process (the broker hardens itself when serving it: see
+ * broker_spawn_job). */
+static rp_code run_bound(struct ctx *c, const rp_job *job, rp_fsio *fs, int bind_rc, rp_err *err)
 {
 	rp_code code;
 	if (bind_rc != 0) {
@@ -235,14 +253,14 @@ static rp_code run_bound(const struct ctx *c, const rp_job *job, rp_fsio *fs, in
 		} else {
 			rp_s3io_set_read_back(&x, !(job->flags & RP_JOB_F_NO_READ_BACK));
 			rp_io io = rp_s3io_io(&x);
-			code = broker_run_job(job, &io, user_of(c), last, err);
+			code = broker_run_job(take_child(c), job, &io, err);
 			if (code != RP_OK)
 				rp_s3io_abandon(&x, code);
 		}
 		rp_s3io_free(&x);
 	} else {
 		rp_io io = rp_fsio_io(fs);
-		code = broker_run_job(job, &io, user_of(c), last, err);
+		code = broker_run_job(take_child(c), job, &io, err);
 	}
 	rp_fsio_close(fs);
 	return code;
@@ -284,8 +302,10 @@ struct opts {
 	int withver, rfc, print, no_read_back;
 };
 
-/* Options allowed per command, as a string of O_* codes minus 1000. */
-static int parse_opts(int argc, char **argv, struct ctx *c, struct opts *o, const char *allowed)
+/* Options allowed per command, as a string of O_* codes minus 1000.
+ * job: the command runs a job in the confined child; it is started here,
+ * as soon as the configuration is read. */
+static int parse_opts(int argc, char **argv, struct ctx *c, struct opts *o, const char *allowed, int job)
 {
 	memset(o, 0, sizeof *o);
 	opterr = 0;
@@ -337,6 +357,17 @@ static int parse_opts(int argc, char **argv, struct ctx *c, struct opts *o, cons
 		fprintf(stderr, "rpvault: %s\n", err.msg);
 		return 2;
 	}
+	/* No earlier: the configuration names the account ([sandbox] user;
+	 * as root it is resolved right after the fork, while the child
+	 * starts). No later: the store (for s3://: settings, credentials,
+	 * libcurl) and the roots are resolved and bound while the child
+	 * confines itself, and they are never in its address space - fewer
+	 * mappings to copy, fewer descriptors to close, no credentials in its
+	 * memory (the child wipes its copy of the environment, which may
+	 * still hold them: privsep.c). A command that fails before its job
+	 * runs abandons the child (main()). */
+	if (job)
+		c->child = broker_spawn_job(user_of(c), 1);
 	return 0;
 }
 
@@ -368,7 +399,7 @@ static int cmd_verify(int argc, char **argv, struct ctx *c)
 {
 	struct opts o;
 	const char allowed[] = {A(O_FORMAT), A(O_MANIFEST), A(O_STORE), '*', 0};
-	if (parse_opts(argc, argv, c, &o, allowed) != 0)
+	if (parse_opts(argc, argv, c, &o, allowed, 1) != 0)
 		return 2;
 	if (argc - optind != 1)
 		return usage_error("%s", "verify takes exactly one PATH");
@@ -400,7 +431,7 @@ static int cmd_verify(int argc, char **argv, struct ctx *c)
 		if (c->is_s3) {
 			job.flags |= RP_JOB_F_S3;
 			(void)snprintf(job.store_uri, sizeof job.store_uri, "%s", c->store_uri);
-			return finish(run_bound(c, &job, &fs, 0, 1, &err), &err);
+			return finish(run_bound(c, &job, &fs, 0, &err), &err);
 		}
 		if (rp_fsio_bind_store(&fs, c->store_dir, 0, &err) != 0 ||
 		    rp_fsio_bind_in_stored(&fs, job.store_prefix, &err) != 0) {
@@ -439,7 +470,7 @@ static int cmd_verify(int argc, char **argv, struct ctx *c)
 		}
 	}
 	rp_io io = rp_fsio_io(&fs);
-	code = broker_run_job(&job, &io, user_of(c), 1, &err);
+	code = broker_run_job(take_child(c), &job, &io, &err);
 out:
 	rp_fsio_close(&fs);
 	return finish(code, &err);
@@ -469,7 +500,7 @@ static int cmd_pack(int argc, char **argv, struct ctx *c)
 	struct opts o;
 	const char allowed[] = {A(O_OUT),      A(O_TENANT), A(O_NAMESPACE), A(O_RUN),     A(O_GENAT),
 				A(O_SECURITY), A(O_ANCHOR), A(O_MNAME),     A(O_WITHVER), 0};
-	if (parse_opts(argc, argv, c, &o, allowed) != 0)
+	if (parse_opts(argc, argv, c, &o, allowed, 1) != 0)
 		return 2;
 	if (argc - optind != 1)
 		return usage_error("%s", "pack takes exactly one SRC directory");
@@ -530,7 +561,7 @@ static int cmd_pack(int argc, char **argv, struct ctx *c)
 	int bind = rp_fsio_bind_in(&fs, argv[optind], &err) != 0 ||
 		   (o.anchor != NULL && rp_fsio_bind_file(&fs, o.anchor, &err) != 0) ||
 		   rp_fsio_bind_out(&fs, o.out, &err) != 0;
-	rp_code code = run_bound(c, &job, &fs, bind, 1, &err);
+	rp_code code = run_bound(c, &job, &fs, bind, &err);
 	if (code == RP_OK)
 		printf("%s\n", o.out);
 	return finish(code, &err);
@@ -559,7 +590,7 @@ static int cmd_export(int argc, char **argv, struct ctx *c)
 {
 	struct opts o;
 	const char allowed[] = {A(O_STORE), A(O_MANIFEST), A(O_NOREADBACK), '*', 0};
-	if (parse_opts(argc, argv, c, &o, allowed) != 0)
+	if (parse_opts(argc, argv, c, &o, allowed, 1) != 0)
 		return 2;
 	if (argc - optind < 1)
 		return usage_error("%s", "export takes one or more RUNPACK_DIR");
@@ -595,7 +626,7 @@ static int cmd_export(int argc, char **argv, struct ctx *c)
 		rp_fsio_close(&fs);
 		return rep.worst; /* no input could be opened; each was reported */
 	}
-	rp_code code = run_bound(c, &job, &fs, 0, 1, &err);
+	rp_code code = run_bound(c, &job, &fs, 0, &err);
 	if (code != RP_OK) {
 		/* The job itself failed (sandbox, protocol, I/O): the runpack in
 		 * hand and every later one are not exported. */
@@ -614,7 +645,7 @@ static int cmd_fetch(int argc, char **argv, struct ctx *c)
 {
 	struct opts o;
 	const char allowed[] = {A(O_STORE), A(O_MANIFEST), '*', 0};
-	if (parse_opts(argc, argv, c, &o, allowed) != 0)
+	if (parse_opts(argc, argv, c, &o, allowed, 1) != 0)
 		return 2;
 	if (argc - optind != 2)
 		return usage_error("%s", "fetch takes STORAGE_URI DEST");
@@ -638,14 +669,14 @@ static int cmd_fetch(int argc, char **argv, struct ctx *c)
 	int bind = (!c->is_s3 && (rp_fsio_bind_store(&fs, c->store_dir, 0, &err) != 0 ||
 				  rp_fsio_bind_in_stored(&fs, job.store_prefix, &err) != 0)) ||
 		   rp_fsio_bind_out(&fs, argv[optind + 1], &err) != 0;
-	return finish(run_bound(c, &job, &fs, bind, 1, &err), &err);
+	return finish(run_bound(c, &job, &fs, bind, &err), &err);
 }
 
 static int cmd_ls(int argc, char **argv, struct ctx *c)
 {
 	struct opts o;
 	const char allowed[] = {A(O_STORE), A(O_TENANT), A(O_NAMESPACE), '*', 0};
-	if (parse_opts(argc, argv, c, &o, allowed) != 0)
+	if (parse_opts(argc, argv, c, &o, allowed, 1) != 0)
 		return 2;
 	if (argc != optind)
 		return usage_error("%s", "ls takes no positional arguments");
@@ -671,13 +702,13 @@ static int cmd_ls(int argc, char **argv, struct ctx *c)
 	rp_fsio_init(&fs);
 	if (c->is_s3) {
 		job.flags |= RP_JOB_F_S3;
-		return finish(run_bound(c, &job, &fs, 0, 1, &err), &err);
+		return finish(run_bound(c, &job, &fs, 0, &err), &err);
 	}
 	if (rp_fsio_bind_store(&fs, c->store_dir, 0, &err) != 0 && err.code == RP_E_NOTFOUND) {
 		rp_fsio_close(&fs);
 		return 0; /* no store yet: nothing stored */
 	}
-	return finish(run_bound(c, &job, &fs, err.code != RP_OK, 1, &err), &err);
+	return finish(run_bound(c, &job, &fs, err.code != RP_OK, &err), &err);
 }
 
 /* `store check`: what the broker knows (settings, never secrets), then
@@ -688,7 +719,7 @@ static int cmd_store(int argc, char **argv, struct ctx *c)
 	const char allowed[] = {A(O_STORE), '*', 0};
 	if (argc < 2 || strcmp(argv[1], "check") != 0)
 		return usage_error("%s", "usage: rpvault store check [--store URI] [S3 options]");
-	if (parse_opts(argc - 1, argv + 1, c, &o, allowed) != 0)
+	if (parse_opts(argc - 1, argv + 1, c, &o, allowed, 1) != 0)
 		return 2;
 	if (argc - 1 != optind)
 		return usage_error("%s", "store check takes no positional arguments");
@@ -712,14 +743,14 @@ static int cmd_store(int argc, char **argv, struct ctx *c)
 	job.flags |= RP_JOB_F_S3;
 	(void)snprintf(job.store_uri, sizeof job.store_uri, "%s", c->store_uri);
 	rp_fsio_init(&fs);
-	return finish(run_bound(c, &job, &fs, 0, 1, &err), &err);
+	return finish(run_bound(c, &job, &fs, 0, &err), &err);
 }
 
 static int cmd_jcs(int argc, char **argv, struct ctx *c)
 {
 	struct opts o;
 	const char allowed[] = {A(O_RFC), 0};
-	if (parse_opts(argc, argv, c, &o, allowed) != 0)
+	if (parse_opts(argc, argv, c, &o, allowed, 1) != 0)
 		return 2;
 	if (argc - optind > 1)
 		return usage_error("%s", "jcs takes at most one FILE");
@@ -733,14 +764,14 @@ static int cmd_jcs(int argc, char **argv, struct ctx *c)
 		job.flags |= RP_JOB_F_RFC8785;
 	rp_fsio_init(&fs);
 	int bind = rp_fsio_bind_file(&fs, argc - optind == 1 ? argv[optind] : "-", &err) != 0;
-	return finish(run_bound(c, &job, &fs, bind, 1, &err), &err);
+	return finish(run_bound(c, &job, &fs, bind, &err), &err);
 }
 
 static int cmd_sandbox(int argc, char **argv, struct ctx *c)
 {
 	struct opts o;
 	const char allowed[] = {A(O_PRINT), 0};
-	if (parse_opts(argc, argv, c, &o, allowed) != 0)
+	if (parse_opts(argc, argv, c, &o, allowed, 0) != 0)
 		return 2;
 	if (!o.print || argc != optind)
 		return usage_error("%s", "usage: rpvault sandbox --print");
@@ -778,6 +809,10 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (strcmp(cmd, cmds[i].name) == 0) {
 			int rc = cmds[i].fn(argc - 1, argv + 1, &c);
+			/* The command failed before its job ran (usage, store,
+			 * binding): no child may outlive it. */
+			broker_abandon_job(c.child);
+			c.child = NULL;
 			fflush(stdout);
 			close_store(&c);
 			return rc;

@@ -9,7 +9,10 @@
 #    broker's;
 #  - a verification failure still reports exit 1 through the sandbox;
 #  - killing the child in the middle of a verify makes the command fail
-#    with exit 3, never pass.
+#    with exit 3, never pass;
+#  - the child is started early (after the configuration): a command that
+#    fails before its job runs keeps its message and exit status and its
+#    broker kills and reaps that child; a configuration error forks none.
 # Skips (without failing) only while `rpvault sandbox --print` is not wired
 # yet (exit 2) or in a sanitizer build (no seccomp filter by design).
 . "$(dirname "$0")/lib.sh"
@@ -181,4 +184,49 @@ elif [ "$RC" = 3 ] && grep -q "child killed by SIGKILL" "$T/.err"; then
 	pass "killing the child mid-verify fails the command with exit 3 (child killed by SIGKILL)"
 else
 	fail "killing the child mid-verify fails the command with exit 3" "pid $KILLED"
+fi
+
+# --- early spawn: a command that fails before its job runs leaves no child ---
+# The child is forked as soon as the options and the configuration are read
+# and confines itself while the broker resolves the store and binds the
+# roots. Whatever fails in between (usage, store, binding, nothing to do)
+# must keep its message and exit status, and the broker itself must kill
+# and reap that child before it exits (strace sees kill + waitid by the
+# broker and the child's end by SIGKILL). A configuration error comes
+# before the fork: no child at all.
+# early_fail NAME RC TEXT ARGS...: checks one such command.
+early_fail() {
+	_name=$1 _rc=$2 _text=$3
+	shift 3
+	_log="$T/early.log"
+	run strace -f -qq -o "$_log" -e trace=clone,clone3,fork,vfork,kill,waitid "$RPVAULT" "$@"
+	expect "$_name: exit $_rc, message unchanged" "$_rc" "$_text"
+	_broker=$(awk 'NR == 1 { print $1 }' "$_log")
+	_kids=$(awk -v b="$_broker" '$1 == b && /(clone3?|v?fork)(\(| resumed>)/ && / = [0-9]+$/ { print $NF }' "$_log")
+	_n=$(echo "$_kids" | grep -c .)
+	if [ "$_n" != 1 ]; then
+		fail "$_name: the early child is killed and reaped by the broker" "forked $_n children: $_kids"
+		return
+	fi
+	if grep -Eq "^$_broker +kill\\($_kids, SIGKILL\\)" "$_log" &&
+		grep -Eq "^$_broker +waitid\\(P_PID, $_kids," "$_log" &&
+		grep -Eq "^$_kids +\\+\\+\\+ killed by SIGKILL" "$_log"; then
+		pass "$_name: the early child is killed and reaped by the broker"
+	else
+		fail "$_name: the early child is killed and reaped by the broker" "$(tr '\n' '|' <"$_log" | head -c 1500)"
+	fi
+}
+mkdir -p "$T/emptystore"
+early_fail "usage error after the spawn (bad --format)" 2 "unknown --format 'yaml'" verify --format yaml "$GOLD"
+early_fail "store URI error after the spawn" 2 "store URI must be file:///ABSOLUTE/PATH" verify --store bogus://x foo
+early_fail "bind error after the spawn (missing runpack)" 1 "runpack directory $T/missing/rp does not exist" verify "$T/missing/rp"
+early_fail "pack usage error after the spawn" 2 "--tenant must be a decimal integer" pack --out "$T/po" --tenant 0 --namespace 1 --run r "$GOLD"
+early_fail "store check of a file store after the spawn" 2 "store check needs an object store" store check --store "file://$T/emptystore"
+early_fail "ls of a store that does not exist yet (no job to run)" 0 "" ls --store "file://$T/nostore"
+run strace -f -qq -o "$T/early.log" -e trace=clone,clone3,fork,vfork "$RPVAULT" verify --config "$T/missing.conf" "$GOLD"
+expect "configuration error: exit 2, message unchanged" 2 "$T/missing.conf"
+if grep -Eq '(clone3?|v?fork)(\(| resumed>)' "$T/early.log"; then
+	fail "a configuration error forks no child" "$(head -c 500 "$T/early.log")"
+else
+	pass "a configuration error forks no child"
 fi

@@ -1,6 +1,7 @@
 /*
  * test_privsep.c - tests of the privilege-separated process model:
- * privsep_run with real confined children, the broker loop driven by a
+ * privsep_run (and its halves, privsep_spawn/serve/abandon) with real
+ * confined children, the broker loop driven by a
  * fake child writing raw bytes, and the child's rp_io driven by a fake
  * broker.
  *
@@ -1388,6 +1389,220 @@ static void test_job_validate(void **state)
 	memio_free(m);
 }
 
+/* --------------------------------------------- early spawn (spawn/serve) */
+
+/* The value of a /proc/<pid>/status line ("" if absent). */
+static void pid_status(pid_t pid, const char *key, char *out, size_t n)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	out[0] = '\0';
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return;
+	size_t k = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[k] = '\0';
+	const char *p = strstr(buf, key);
+	if (p == NULL)
+		return;
+	p += strlen(key);
+	while (*p == '\t' || *p == ' ')
+		p++;
+	size_t i = 0;
+	while (p[i] != '\0' && p[i] != '\n' && i + 1 < n) {
+		out[i] = p[i];
+		i++;
+	}
+	out[i] = '\0';
+}
+
+/* Waits (up to 10 s) until pid has completed its confinement: the filter
+ * is loaded (no_new_privs in sanitizer builds, which load none). */
+static int wait_confined(pid_t pid)
+{
+	const char *key = sanitizer_build() ? "\nNoNewPrivs:" : "\nSeccomp:";
+	const char *want = sanitizer_build() ? "1" : "2";
+	for (int i = 0; i < 10000; i++) {
+		char v[32];
+		pid_status(pid, key, v, sizeof v);
+		if (strcmp(v, want) == 0)
+			return 1;
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+static int count_fds(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	if (d == NULL)
+		return -1;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void assert_no_children(void)
+{
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+}
+
+/* privsep_spawn starts the child before any job exists: it confines itself
+ * completely and then waits with nothing but its two pipe ends; a job
+ * handed over later by privsep_serve runs as under privsep_run. SIGCHLD is
+ * at its default while the child lives (an inherited SIG_IGN would
+ * auto-reap it) and the caller's disposition comes back afterwards. */
+static void test_spawn_confines_before_job(void **state)
+{
+	(void)state;
+	struct sigaction ign, cur;
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	assert_int_equal(sigaction(SIGCHLD, &ign, NULL), 0);
+	privsep_opts opts = { .timeout_ms = g_timeout_ms, .on_spawn = remember_pid };
+	g_child = 0;
+	privsep_child *ch = privsep_spawn_opts(child_ok, NULL, &opts);
+	assert_non_null(ch);
+	assert_true(g_child > 0);
+	assert_int_equal(sigaction(SIGCHLD, NULL, &cur), 0);
+	assert_true(cur.sa_handler == SIG_DFL);
+	if (!wait_confined(g_child))
+		fail_msg("the spawned child did not confine itself without a job");
+	if (!sanitizer_build())
+		assert_int_equal(count_fds(g_child), 2);
+	if (geteuid() == 0) {
+		char v[64];
+		pid_status(g_child, "\nUid:", v, sizeof v);
+		assert_true(v[0] != '\0' && strncmp(v, "0\t", 2) != 0);
+	}
+	/* The broker works on meanwhile (binds roots, say): the child has none
+	 * of what it opens now. */
+	int late = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(late >= 0);
+	memio *m = memio_new();
+	rp_job job = mkjob(RP_JOB_VERIFY);
+	rp_io io = memio_io(m);
+	rp_err err;
+	rp_code rc = privsep_serve(ch, &job, &io, &err);
+	if (rc != RP_OK)
+		fail_msg("%s", err.msg);
+	size_t n;
+	assert_string_equal(memio_output(m, 1, &n), "ok\n");
+	assert_no_children();
+	assert_int_equal(sigaction(SIGCHLD, NULL, &cur), 0);
+	assert_true(cur.sa_handler == SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	close(late);
+	memio_free(m);
+}
+
+/* An environment string of the broker, as the child sees it (same
+ * address in the forked copy). */
+static const char *g_env_secret;
+
+static rp_code child_env_wiped(const rp_job *job, const rp_io *io, rp_err *err)
+{
+	(void)job;
+	for (size_t i = 0; i < sizeof "RPVAULT_TEST_SECRET=hunter2-hunter2" - 1; i++)
+		if (g_env_secret[i] != '\0')
+			return out_str(io, 1, "env secret still in memory\n", err) == 0 ? RP_OK : err->code;
+	return out_str(io, 1, "wiped\n", err) == 0 ? RP_OK : err->code;
+}
+
+/* A child spawned before the broker scrubs secrets from its environment
+ * (object-store credentials) must not keep them: it wipes its copy of
+ * every environment string, not only the pointers (clearenv). */
+static void test_spawn_wipes_environment(void **state)
+{
+	(void)state;
+	assert_int_equal(setenv("RPVAULT_TEST_SECRET", "hunter2-hunter2", 1), 0);
+	const char *v = getenv("RPVAULT_TEST_SECRET");
+	assert_non_null(v);
+	g_env_secret = v - strlen("RPVAULT_TEST_SECRET=");
+	assert_int_equal(strncmp(g_env_secret, "RPVAULT_TEST_SECRET=hunter2", 27), 0);
+	privsep_opts opts = { .timeout_ms = g_timeout_ms };
+	privsep_child *ch = privsep_spawn_opts(child_env_wiped, NULL, &opts);
+	memio *m = memio_new();
+	rp_job job = mkjob(RP_JOB_VERIFY);
+	rp_io io = memio_io(m);
+	rp_err err;
+	rp_code rc = privsep_serve(ch, &job, &io, &err);
+	if (rc != RP_OK)
+		fail_msg("%s", err.msg);
+	size_t n;
+	assert_string_equal(memio_output(m, 1, &n), "wiped\n");
+	/* the broker's own copy is untouched */
+	assert_string_equal(getenv("RPVAULT_TEST_SECRET"), "hunter2-hunter2");
+	unsetenv("RPVAULT_TEST_SECRET");
+	memio_free(m);
+}
+
+/* A command that fails before its job runs abandons the child: killed and
+ * reaped at once, whether it is still starting or already waiting. */
+static void test_abandon_leaves_no_child(void **state)
+{
+	(void)state;
+	privsep_opts opts = { .timeout_ms = g_timeout_ms, .on_spawn = remember_pid };
+	for (int waited = 0; waited < 2; waited++) {
+		g_child = 0;
+		privsep_child *ch = privsep_spawn_opts(child_ok, NULL, &opts);
+		assert_non_null(ch);
+		pid_t pid = g_child;
+		assert_true(pid > 0);
+		if (waited && !wait_confined(pid))
+			fail_msg("the spawned child did not confine itself");
+		privsep_abandon(ch);
+		assert_int_equal(kill(pid, 0), -1);
+		assert_int_equal(errno, ESRCH);
+		assert_no_children();
+	}
+	privsep_abandon(NULL);
+}
+
+/* What fails while starting is reported by privsep_serve, after its job
+ * checks, with privsep_run's code and message; no child is left. */
+static void test_spawn_failure_reported_by_serve(void **state)
+{
+	(void)state;
+	memio *m = memio_new();
+	rp_io io = memio_io(m);
+	rp_job job = mkjob(RP_JOB_VERIFY);
+	privsep_opts opts = { .timeout_ms = g_timeout_ms };
+	rp_err err;
+	assert_int_equal(privsep_serve(NULL, &job, &io, &err), RP_E_NOMEM);
+	/* an invalid job: refused, and the waiting child killed and reaped */
+	rp_job bad = mkjob(9);
+	assert_int_equal(privsep_serve(privsep_spawn_opts(child_ok, NULL, &opts), &bad, &io, &err),
+			 RP_E_INTERNAL);
+	assert_msg(&err, "invalid job");
+	assert_no_children();
+	if (geteuid() == 0) {
+		/* the account is resolved after the fork; that child is gone
+		 * before privsep_spawn returns, the lookup's error waits */
+		privsep_child *ch = privsep_spawn_opts(child_ok, "no-such-user-rpvault", &opts);
+		assert_non_null(ch);
+		assert_no_children();
+		assert_int_equal(privsep_serve(ch, &job, &io, &err), RP_E_SANDBOX);
+		assert_msg(&err, "unprivileged user 'no-such-user-rpvault' does not exist");
+		/* the job's own checks come first, as in privsep_run */
+		ch = privsep_spawn_opts(child_ok, "no-such-user-rpvault", &opts);
+		assert_int_equal(privsep_serve(ch, &bad, &io, &err), RP_E_INTERNAL);
+		assert_msg(&err, "invalid job");
+	}
+	assert_int_equal(memio_get_stats(m).outputs, 0);
+	memio_free(m);
+}
+
 static rp_code child_check_job(const rp_job *job, const rp_io *io, rp_err *err)
 {
 	(void)io;
@@ -2488,6 +2703,10 @@ int main(void)
 		cmocka_unit_test(test_loaded_policy_matches_policy_file),
 		cmocka_unit_test(test_prepared_program_is_fresh_compile),
 		cmocka_unit_test(test_job_validate),
+		cmocka_unit_test(test_spawn_confines_before_job),
+		cmocka_unit_test(test_abandon_leaves_no_child),
+		cmocka_unit_test(test_spawn_wipes_environment),
+		cmocka_unit_test(test_spawn_failure_reported_by_serve),
 		cmocka_unit_test(test_job_frame_is_scrubbed),
 		cmocka_unit_test(test_broker_fake_child_ok),
 		cmocka_unit_test(test_broker_rejects_fake_child),
