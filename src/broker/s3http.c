@@ -808,9 +808,7 @@ static void enqueue(rp_s3 *s, op *o)
 	s->n_ops++;
 }
 
-/* o is finished (OP_DONE): off the list; a run() counts it, a request
- * gets its result and its callback (which may submit more). */
-static void op_done(rp_s3 *s, op *o)
+static void unlink_op(rp_s3 *s, op *o)
 {
 	if (o->prev != NULL)
 		o->prev->next = o->next;
@@ -821,6 +819,13 @@ static void op_done(rp_s3 *s, op *o)
 	else
 		s->tail = o->prev;
 	s->n_ops--;
+}
+
+/* o is finished (OP_DONE): off the list; a run() counts it, a request
+ * gets its result and its callback (which may submit more). */
+static void op_done(rp_s3 *s, op *o)
+{
+	unlink_op(s, o);
 	if (o->pending != NULL) {
 		(*o->pending)--;
 		return;
@@ -912,6 +917,7 @@ void rp_s3_close(rp_s3 *s)
 {
 	if (s == NULL)
 		return;
+	rp_s3_cancel_requests(s); /* requests never finished: freed, no callback */
 	for (unsigned j = 0; j < s->n_slots; j++) {
 		if (s->slots[j].easy != NULL) {
 			if (s->slots[j].op != NULL)
@@ -921,12 +927,6 @@ void rp_s3_close(rp_s3 *s)
 		hdrs_free(&s->slots[j].hdrs);
 	}
 	free(s->slots);
-	while (s->head != NULL) { /* requests never finished: freed, no callback */
-		op *o = s->head;
-		s->head = o->next;
-		if (o->req != NULL)
-			free(o);
-	}
 	free(s->hbuf);
 	if (s->multi != NULL)
 		(void)curl_multi_cleanup(s->multi);
@@ -1187,7 +1187,7 @@ void rp_s3_cancel_requests(rp_s3 *s)
 {
 	if (s == NULL)
 		return;
-	for (unsigned j = 0; j < s->n_slots; j++) {
+	for (unsigned j = 0; s->slots != NULL && j < s->n_slots; j++) {
 		slot *sl = &s->slots[j];
 		if (sl->op == NULL || sl->op->req == NULL)
 			continue;
@@ -1199,17 +1199,7 @@ void rp_s3_cancel_requests(rp_s3 *s)
 	while (o != NULL) {
 		op *nx = o->next;
 		if (o->req != NULL) {
-			o->state = OP_DONE;
-			o->pending = NULL;
-			if (o->prev != NULL)
-				o->prev->next = o->next;
-			else
-				s->head = o->next;
-			if (o->next != NULL)
-				o->next->prev = o->prev;
-			else
-				s->tail = o->prev;
-			s->n_ops--;
+			unlink_op(s, o);
 			free(o);
 		}
 		o = nx;
