@@ -614,10 +614,51 @@ static int broker_plans_allowed(broker *b, const char *what, rp_err *err)
 	return 0;
 }
 
+/* An artifact's place in a plan, for the duplicate check. */
+typedef struct plan_slot {
+	const char *path;
+	uint32_t index;
+} plan_slot;
+
+static int plan_slot_cmp(const void *a, const void *b)
+{
+	const plan_slot *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+	if (c != 0)
+		return c;
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+/* The first artifact listed twice (entries 1..n-1), or -1. A verifier
+ * never lists one file twice (the manifest's file list is refused with a
+ * duplicate), so a plan that does is a child that lies: refused. */
+static int plan_duplicate(const rp_export_entry *e, uint32_t n, uint32_t *first, uint32_t *second,
+			  rp_err *err)
+{
+	if (n < 3)
+		return 0;
+	plan_slot *s = calloc(n - 1, sizeof *s);
+	if (s == NULL)
+		return rp_err_set(err, RP_E_NOMEM, "out of memory");
+	for (uint32_t i = 1; i < n; i++)
+		s[i - 1] = (plan_slot){ .path = e[i].path, .index = i };
+	qsort(s, n - 1, sizeof *s, plan_slot_cmp);
+	int found = 0;
+	for (uint32_t i = 1; i + 1 < n && !found; i++)
+		if (strcmp(s[i - 1].path, s[i].path) == 0) {
+			*first = s[i - 1].index;
+			*second = s[i].index;
+			found = 1;
+		}
+	free(s);
+	return found;
+}
+
 /* EXPORT_PLAN: the runpack bound to IN, queued for upload into the STORE
  * binding. Every path is checked like a READ_REQ's; the manifest must not
  * also be listed as an artifact (its PUT is what makes the runpack
- * complete, so it must come last and only once). */
+ * complete, so it must come last and only once), and no artifact may be
+ * listed twice. */
 static int broker_export_plan(broker *b, rp_err *err)
 {
 	const uint8_t *pl = b->chan.payload;
@@ -661,6 +702,17 @@ static int broker_export_plan(broker *b, rp_err *err)
 	}
 	if (p != end) {
 		broker_refuse(b, err, "EXPORT_PLAN: %zu bytes after the last entry", (size_t)(end - p));
+		goto out;
+	}
+	uint32_t d1 = 0, d2 = 0;
+	int dup = plan_duplicate(e, count, &d1, &d2, err);
+	if (dup < 0)
+		goto out;
+	if (dup > 0) {
+		char shown[96];
+		broker_refuse(b, err, "EXPORT_PLAN: artifact %s is listed twice (entries %u and %u)",
+			      rp_printable(e[d1].path, strlen(e[d1].path), shown, sizeof shown),
+			      (unsigned)d1, (unsigned)d2);
 		goto out;
 	}
 	rp_err berr;

@@ -1942,6 +1942,13 @@ static void s_plan_manifest_twice(rawbuf *r)
 	s_open(r);
 	req_plan(r, 2, p, 3);
 }
+static void s_plan_artifact_twice(rawbuf *r)
+{
+	static const char *const p[] = { "manifest.json", "artifacts/b.json", "artifacts/a.json",
+					 "artifacts/c.json", "artifacts/a.json" };
+	s_open(r);
+	req_plan(r, 2, p, 5);
+}
 static void s_plan_window(rawbuf *r)
 {
 	s_open(r);
@@ -2101,6 +2108,8 @@ static void test_broker_rejects_fake_child(void **state)
 		{ "plan-trailing", RP_JOB_EXPORT, s_plan_trailing, "EXPORT_PLAN: 2 bytes after the last entry", S3 },
 		{ "plan-manifest-twice", RP_JOB_EXPORT, s_plan_manifest_twice,
 		  "EXPORT_PLAN: the manifest manifest.json is also listed as artifact 2", S3 },
+		{ "plan-artifact-twice", RP_JOB_EXPORT, s_plan_artifact_twice,
+		  "EXPORT_PLAN: artifact artifacts/a.json is listed twice (entries 2 and 4)", S3 },
 		{ "plan-window", RP_JOB_EXPORT, s_plan_window,
 		  "EXPORT_PLAN with 16 plans already queued (at most 16)", S3 },
 		{ "plan-short-frame", RP_JOB_EXPORT, s_plan_short_frame,
