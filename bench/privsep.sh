@@ -18,6 +18,9 @@
 #     pipe round trip + _exit + waitpid (the least any forked helper
 #     costs) - beside privsep_run of an empty job (fork, confinement,
 #     JOB/DONE, reaping); the difference is what rpvault itself adds;
+#  2b. the machine's primitives that bound the start-up: a pipe round trip
+#     between two processes on one CPU and on two, and the first touch of
+#     a page in a freshly forked child (read, and copy-on-write);
 #  3. throughput: 1 GiB (64 x 16 MiB artifacts) hashed in the child through
 #     frames vs hashed in-process from the same in-memory rp_io (this path
 #     copies: the in-memory backing has no read_fd);
@@ -156,6 +159,7 @@ fi
 
 # --- 2 + 3. driver over the library ----------------------------------------
 cat >"$tmp/bench.c" <<'EOF'
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +229,132 @@ static int fork_round_trip(void)
 		return -1;
 	return 0;
 }
+/* The primitives that bound the start-up on this machine (see
+ * docs/architecture/privsep.md, "Session 4"): a pipe round trip between
+ * two processes on one CPU and on two (the broker and the child work in
+ * lock-step, so a cross-CPU wake-up is paid per request), and what the
+ * first touch of a page costs a freshly forked process (reading a page the
+ * parent already had mapped, and writing one: a copy-on-write fault). */
+static int pin(int cpu)
+{
+	cpu_set_t s;
+	CPU_ZERO(&s);
+	CPU_SET((size_t)cpu, &s);
+	return sched_setaffinity(0, sizeof s, &s);
+}
+static double pipe_rt_us(int child_cpu, int iters, long idle_us)
+{
+	int a[2], b[2];
+	if (pipe(a) != 0 || pipe(b) != 0)
+		return -1;
+	pid_t p = fork();
+	if (p == 0) {
+		char c;
+		close(a[1]); /* or the read below never sees EOF */
+		close(b[0]);
+		if (pin(child_cpu) != 0)
+			_exit(1);
+		while (read(a[0], &c, 1) == 1)
+			if (write(b[1], &c, 1) != 1)
+				_exit(1);
+		_exit(0);
+	}
+	char c = 'r';
+	int ok = p > 0 && write(a[1], &c, 1) == 1 && read(b[0], &c, 1) == 1; /* child pinned */
+	double total = 0;
+	for (int i = 0; ok && i < iters; i++) {
+		if (idle_us > 0) {
+			/* both sides idle, as between two requests of a real job */
+			struct timespec ts = { 0, idle_us * 1000 };
+			(void)nanosleep(&ts, NULL);
+		}
+		double t0 = now();
+		ok = write(a[1], &c, 1) == 1 && read(b[0], &c, 1) == 1;
+		total += now() - t0;
+	}
+	close(a[1]);
+	close(a[0]); close(b[0]); close(b[1]);
+	if (p > 0)
+		waitpid(p, NULL, 0);
+	return ok ? total * 1e6 / iters : -1;
+}
+static double child_touch_us(const uint8_t *pages, size_t npages, int write_them)
+{
+	int b[2];
+	if (pipe(b) != 0)
+		return -1;
+	pid_t p = fork();
+	if (p == 0) {
+		volatile uint8_t *v = (volatile uint8_t *)pages;
+		unsigned sum = 0;
+		double t0 = now();
+		for (size_t i = 0; i < npages; i++) {
+			if (write_them)
+				v[i * 4096]++;
+			else
+				sum += v[i * 4096];
+		}
+		double us = (now() - t0) * 1e6 / (double)npages;
+		(void)sum;
+		_exit(write(b[1], &us, sizeof us) == (ssize_t)sizeof us ? 0 : 1);
+	}
+	double us = -1;
+	if (p < 0 || read(b[0], &us, sizeof us) != (ssize_t)sizeof us)
+		us = -1;
+	close(b[0]); close(b[1]);
+	if (p > 0)
+		waitpid(p, NULL, 0);
+	return us;
+}
+static void primitives(void)
+{
+	cpu_set_t all;
+	if (sched_getaffinity(0, sizeof all, &all) != 0)
+		return;
+	if (CPU_COUNT(&all) >= 2) {
+		int c0 = -1, c1 = -1;
+		for (int c = 0; c < CPU_SETSIZE && c1 < 0; c++)
+			if (CPU_ISSET((size_t)c, &all)) {
+				if (c0 < 0)
+					c0 = c;
+				else
+					c1 = c;
+			}
+		double same[5], cross[5], same_idle[5], cross_idle[5];
+		for (int r = 0; r < 5; r++) {
+			if (pin(c0) != 0)
+				return;
+			same[r] = pipe_rt_us(c0, 2000, 0);
+			cross[r] = pipe_rt_us(c1, 2000, 0);
+			same_idle[r] = pipe_rt_us(c0, 100, 2000);
+			cross_idle[r] = pipe_rt_us(c1, 100, 2000);
+		}
+		(void)sched_setaffinity(0, sizeof all, &all);
+		qsort(same, 5, sizeof same[0], cmp_double);
+		qsort(cross, 5, sizeof cross[0], cmp_double);
+		qsort(same_idle, 5, sizeof same_idle[0], cmp_double);
+		qsort(cross_idle, 5, sizeof cross_idle[0], cmp_double);
+		printf("pipe round trip between two processes, back to back: one CPU %.1f us, two CPUs %.1f us (medians of 5 x 2000)\n",
+		       same[2], cross[2]);
+		printf("  the same after 2 ms idle (a wake-up from idle): one CPU %.1f us, two CPUs %.1f us (medians of 5 x 100)\n",
+		       same_idle[2], cross_idle[2]);
+	}
+	size_t np = 256;
+	uint8_t *pg = malloc(np * 4096);
+	if (pg == NULL)
+		return;
+	memset(pg, 1, np * 4096);
+	double rd[5], wr[5];
+	for (int r = 0; r < 5; r++) {
+		rd[r] = child_touch_us(pg, np, 0);
+		wr[r] = child_touch_us(pg, np, 1);
+	}
+	qsort(rd, 5, sizeof rd[0], cmp_double);
+	qsort(wr, 5, sizeof wr[0], cmp_double);
+	printf("first touch of a page in a forked child: read %.2f us, write (copy-on-write) %.2f us (medians of 5 x %zu pages)\n",
+	       rd[2], wr[2], np);
+	free(pg);
+}
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 200;
@@ -281,6 +411,7 @@ int main(int argc, char **argv)
 	       bare[rounds / 2], bare[0], rt[rounds / 2], rt[0]);
 	printf("  attributable to rpvault (privsep_run - fork with round trip): median %.3f ms\n",
 	       ps[rounds / 2] - rt[rounds / 2]);
+	primitives();
 	uint8_t *buf = malloc(16 * MiB);
 	if (buf == NULL)
 		return 1;
