@@ -44,8 +44,11 @@
  *  - Before a successful load every forwarder fails safely: CURLE_FAILED_INIT,
  *    CURLM_INTERNAL_ERROR, NULL, a fixed string, or nothing for the void
  *    ones; it never calls through an unset pointer.
- *  - libcurl is refused when older than RP_CURL_MIN_VERSION (an option
- *    s3http.c relies on would be missing).
+ *  - libcurl is refused when older than RP_CURL_MIN_VERSION (7.61.0); on
+ *    7.61 - 7.84 the scheme restriction uses CURLOPT_PROTOCOLS instead of
+ *    CURLOPT_PROTOCOLS_STR, and before 7.66 curl_multi_wait (with a sleep
+ *    of our own) stands in for curl_multi_poll - same restriction, same
+ *    waiting (curl_lazy.h).
  * Not thread-safe: the broker loads libcurl from its only thread.
  */
 /* The definitions below must not be rewritten by typecheck-gcc.h's
@@ -56,13 +59,20 @@
 
 #include <dlfcn.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "../common/path.h"
+
+#ifndef CURLOPTTYPE_BLOB /* headers before 7.71.0 */
+#define CURLOPTTYPE_BLOB 40000
+#endif
 
 struct fns {
 	CURLcode (*global_init)(long);
@@ -81,9 +91,13 @@ struct fns {
 	CURLMcode (*multi_add_handle)(CURLM *, CURL *);
 	CURLMcode (*multi_remove_handle)(CURLM *, CURL *);
 	CURLMcode (*multi_perform)(CURLM *, int *);
-	CURLMcode (*multi_poll)(CURLM *, struct curl_waitfd[], unsigned int, int, int *);
+	CURLMcode (*multi_wait)(CURLM *, struct curl_waitfd[], unsigned int, int, int *);
+	CURLMcode (*multi_timeout)(CURLM *, long *);
 	CURLMsg *(*multi_info_read)(CURLM *, int *);
-	int loaded; /* set last, with every pointer above non-NULL */
+	/* optional: NULL before 7.66.0 (mode says whether it is used) */
+	CURLMcode (*multi_poll)(CURLM *, struct curl_waitfd[], unsigned int, int, int *);
+	unsigned mode; /* RP_CURL_HAS_* */
+	int loaded;    /* set last, with every required pointer above non-NULL */
 };
 
 /* A function pointer, whatever its type, as va_arg reads it. */
@@ -104,6 +118,32 @@ static union {
 int rp_curl_version_ok(unsigned version_num)
 {
 	return version_num >= RP_CURL_MIN_VERSION;
+}
+
+unsigned rp_curl_pick_mode(unsigned version_num, int has_multi_poll)
+{
+	unsigned m = 0;
+	if (version_num >= RP_CURL_PROTOCOLS_STR_SINCE)
+		m |= RP_CURL_HAS_PROTOCOLS_STR;
+	if (version_num >= RP_CURL_MULTI_POLL_SINCE && has_multi_poll)
+		m |= RP_CURL_HAS_MULTI_POLL;
+	return m;
+}
+
+unsigned rp_curl_mode(void)
+{
+	return F.loaded ? F.mode : 0u;
+}
+
+const char *rp_curl_mode_name(void)
+{
+	static const char *const names[4] = {
+		"curl_multi_wait, CURLOPT_PROTOCOLS",
+		"curl_multi_wait, CURLOPT_PROTOCOLS_STR",
+		"curl_multi_poll, CURLOPT_PROTOCOLS",
+		"curl_multi_poll, CURLOPT_PROTOCOLS_STR",
+	};
+	return F.loaded ? names[F.mode & 3u] : "libcurl not loaded";
 }
 
 int rp_curl_loaded(void)
@@ -159,8 +199,10 @@ int rp_curl_load(rp_err *err)
 	RESOLVE(multi_add_handle, "curl_multi_add_handle");
 	RESOLVE(multi_remove_handle, "curl_multi_remove_handle");
 	RESOLVE(multi_perform, "curl_multi_perform");
-	RESOLVE(multi_poll, "curl_multi_poll");
+	RESOLVE(multi_wait, "curl_multi_wait");
+	RESOLVE(multi_timeout, "curl_multi_timeout");
 	RESOLVE(multi_info_read, "curl_multi_info_read");
+	f.multi_poll = (__typeof__(f.multi_poll))dlsym(h, "curl_multi_poll"); /* optional */
 
 	const curl_version_info_data *v = f.version_info(CURLVERSION_NOW);
 	if (v == NULL || !rp_curl_version_ok(v->version_num)) {
@@ -173,6 +215,13 @@ int rp_curl_load(rp_err *err)
 				  RP_CURL_MIN_VERSION & 0xffu);
 	}
 
+	f.mode = rp_curl_pick_mode(v->version_num, f.multi_poll != NULL);
+#ifdef RP_S3HTTP_TEST_HOOKS
+	/* Test builds only (tests/s3/s3http_drive.c; rpvault never has it):
+	 * run the transport the way it runs on libcurl 7.61 - 7.65. */
+	if (getenv("RP_TEST_CURL_LEGACY") != NULL)
+		f.mode = 0;
+#endif
 	f.loaded = 1;
 	tbl.f = f;
 	long pg = sysconf(_SC_PAGESIZE);
@@ -310,10 +359,74 @@ CURLMcode curl_multi_perform(CURLM *multi_handle, int *running_handles)
 	return F.loaded ? F.multi_perform(multi_handle, running_handles) : CURLM_INTERNAL_ERROR;
 }
 
-CURLMcode curl_multi_poll(CURLM *multi_handle, struct curl_waitfd extra_fds[], unsigned int extra_nfds,
+CURLMcode curl_multi_wait(CURLM *multi_handle, struct curl_waitfd extra_fds[], unsigned int extra_nfds,
 			  int timeout_ms, int *ret)
 {
-	return F.loaded ? F.multi_poll(multi_handle, extra_fds, extra_nfds, timeout_ms, ret) : CURLM_INTERNAL_ERROR;
+	return F.loaded ? F.multi_wait(multi_handle, extra_fds, extra_nfds, timeout_ms, ret) : CURLM_INTERNAL_ERROR;
+}
+
+CURLMcode curl_multi_timeout(CURLM *multi_handle, long *milliseconds)
+{
+	return F.loaded ? F.multi_timeout(multi_handle, milliseconds) : CURLM_INTERNAL_ERROR;
+}
+
+/* ---- the newer calls and their older stand-ins (see curl_lazy.h) -------------------------- */
+
+CURLcode rp_curl_restrict_protocols(CURL *h, int allow_http)
+{
+	return rp_curl_restrict_protocols_as(h, allow_http, F.mode);
+}
+
+CURLcode rp_curl_restrict_protocols_as(CURL *h, int allow_http, unsigned mode)
+{
+	if (!F.loaded)
+		return CURLE_FAILED_INIT;
+	if (mode & RP_CURL_HAS_PROTOCOLS_STR)
+		return F.easy_setopt(h, RP_CURLOPT_PROTOCOLS_STR, allow_http ? "http,https" : "https");
+	long mask = CURLPROTO_HTTPS | (allow_http ? CURLPROTO_HTTP : 0);
+	return F.easy_setopt(h, RP_CURLOPT_PROTOCOLS, mask);
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec t;
+	(void)clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+CURLMcode rp_curl_multi_sleep(CURLM *m, struct curl_waitfd extra_fds[], unsigned extra_nfds, int timeout_ms)
+{
+	return rp_curl_multi_sleep_as(m, extra_fds, extra_nfds, timeout_ms, F.mode);
+}
+
+CURLMcode rp_curl_multi_sleep_as(CURLM *m, struct curl_waitfd extra_fds[], unsigned extra_nfds, int timeout_ms,
+				 unsigned mode)
+{
+	if (!F.loaded)
+		return CURLM_INTERNAL_ERROR;
+	if (timeout_ms < 0)
+		timeout_ms = 0;
+	if ((mode & RP_CURL_HAS_MULTI_POLL) && F.multi_poll != NULL)
+		return F.multi_poll(m, extra_fds, extra_nfds, timeout_ms, NULL);
+	uint64_t t0 = mono_ms();
+	int events = 0;
+	CURLMcode rc = F.multi_wait(m, extra_fds, extra_nfds, timeout_ms, &events);
+	if (rc != CURLM_OK || events != 0 || extra_nfds != 0)
+		return rc; /* with an extra fd there was always something to wait on */
+	/* No event: either the time passed, or libcurl had no socket to offer
+	 * and returned at once. Sleep out the rest, but wake for libcurl's own
+	 * next timeout (a connect or retry timer it runs without a socket). */
+	uint64_t spent = mono_ms() - t0;
+	if (spent >= (uint64_t)timeout_ms)
+		return rc;
+	long left = (long)((uint64_t)timeout_ms - spent), inner = -1;
+	if (F.multi_timeout(m, &inner) == CURLM_OK && inner >= 0 && inner < left)
+		left = inner;
+	if (left > 0) {
+		struct timespec ts = { left / 1000, (left % 1000) * 1000000L };
+		(void)nanosleep(&ts, NULL);
+	}
+	return rc;
 }
 
 CURLMsg *curl_multi_info_read(CURLM *multi_handle, int *msgs_in_queue)

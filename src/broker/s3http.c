@@ -7,7 +7,7 @@
  * rp_sigv4_sign at that moment (fresh x-amz-date), and on completion
  * either finishes the op or schedules its next attempt at now + backoff.
  * Waiting for a retry is just a time in the op, so one item backing off
- * never blocks the others of a batch (curl_multi_poll sleeps until the
+ * never blocks the others of a batch (rp_curl_multi_sleep sleeps until the
  * earliest of "a socket is ready", "curl's own timer" and "the next retry
  * is due"). The blocking calls and the asynchronous requests of the export
  * pipeline (rp_s3_submit) share that one list, oldest first; rp_s3_pump
@@ -624,7 +624,7 @@ static int configure(rp_s3 *s, slot *sl, op *o, long timeout_ms, rp_err *err)
 	long connect_ms = (long)s->set.connect_ms < timeout_ms ? (long)s->set.connect_ms : timeout_ms;
 	curl_easy_reset(h); /* keeps the connection cache, DNS cache and TLS sessions */
 	int bad = SETOPT(h, CURLOPT_URL, s->url) || SETOPT(h, CURLOPT_HTTPHEADER, sl->hdrs) ||
-		  SETOPT(h, CURLOPT_PROTOCOLS_STR, s->set.allow_http ? "http,https" : "https") ||
+		  rp_curl_restrict_protocols(h, s->set.allow_http) != CURLE_OK ||
 		  SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L) || SETOPT(h, CURLOPT_NOSIGNAL, 1L) ||
 		  SETOPT(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) ||
 		  SETOPT(h, CURLOPT_TCP_NODELAY, 1L) || SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L) ||
@@ -895,7 +895,7 @@ static int step(rp_s3 *s, int fd, uint64_t wait_ms)
 	struct curl_waitfd w = { fd, CURL_WAIT_POLLIN, 0 };
 	if (s->n_ops == 0 && fd < 0)
 		return 0;
-	(void)curl_multi_poll(s->multi, fd >= 0 ? &w : NULL, fd >= 0 ? 1u : 0u, (int)wait, NULL);
+	(void)rp_curl_multi_sleep(s->multi, fd >= 0 ? &w : NULL, fd >= 0 ? 1u : 0u, (int)wait);
 	return fd >= 0 && w.revents != 0;
 }
 

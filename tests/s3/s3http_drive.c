@@ -27,7 +27,7 @@
  *                           GET KEY (default "no-such-key"): error code name
  *                           CODE, HTTP STATUS (0: none), TEXT in the kept error
  *                           body ("-": not checked), secret in no message
- *   putflaky N              put_many of "flaky-put" (503 twice) and N other keys
+ *   putflaky N [KEY]        put_many of KEY (default "flaky-put": 503 twice) and N other keys
  *   async DIR               asynchronous requests (rp_s3_submit / rp_s3_pump): 20 file
  *                           PUTs with their expected SHA-256, each read back hashed from
  *                           its callback; a PUT whose file does not hash to the expected
@@ -57,6 +57,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "broker/curl_lazy.h"
 #include "broker/s3conf.h"
 #include "broker/s3http.h"
 #include "broker/s3http_internal.h"
@@ -103,6 +104,8 @@ static int open_client(const char *uri, rp_s3 **s, rp_s3_settings *set)
 		check(0, "open: %s", err.msg);
 		return -1;
 	}
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+	printf("# libcurl %s: %s\n", v != NULL ? v->version : "?", rp_curl_mode_name());
 	return 0;
 }
 
@@ -308,9 +311,10 @@ static int cmd_expect(rp_s3 *s, const char *code, long status, const char *text,
 	return 0;
 }
 
-/* put_many of "flaky-put" (which the fake server answers 503 twice) and
- * n ordinary keys: everything succeeds, only the flaky one is retried. */
-static int cmd_putflaky(rp_s3 *s, int n)
+/* put_many of flaky (e.g. "flaky-put", which the fake server answers 503
+ * twice) and n ordinary keys: everything succeeds, only the flaky one is
+ * retried. */
+static int cmd_putflaky(rp_s3 *s, int n, const char *flaky)
 {
 	rp_s3_put_item *items = calloc((size_t)n + 1, sizeof *items);
 	char (*keys)[32] = calloc((size_t)n + 1, 32);
@@ -318,7 +322,7 @@ static int cmd_putflaky(rp_s3 *s, int n)
 		return -1;
 	for (int i = 0; i <= n; i++) {
 		if (i == 0)
-			snprintf(keys[i], 32, "flaky-put");
+			snprintf(keys[i], 32, "%s", flaky);
 		else
 			snprintf(keys[i], 32, "ok-%d", i);
 		items[i].key = keys[i];
@@ -655,7 +659,7 @@ int main(int argc, char **argv)
 	else if (strcmp(cmd, "expect") == 0 && argc > 5)
 		cmd_expect(s, argv[3], atol(argv[4]), argv[5], argc > 6 ? argv[6] : "no-such-key");
 	else if (strcmp(cmd, "putflaky") == 0 && argc > 3)
-		cmd_putflaky(s, atoi(argv[3]));
+		cmd_putflaky(s, atoi(argv[3]), argc > 4 ? argv[4] : "flaky-put");
 	else if (strcmp(cmd, "putfd") == 0 && argc > 3)
 		cmd_putfd(s, &set, argv[3]);
 	else if (strcmp(cmd, "putfdchanged") == 0 && argc > 3)

@@ -102,6 +102,33 @@ if [ -s "$T/fake.port" ]; then
 	(
 		export AWS_ENDPOINT_URL="$FAKE" AWS_ACCESS_KEY_ID=FAKEKEY AWS_SECRET_ACCESS_KEY=fake-secret-0123456789
 		drive "503 twice, then 200" s3://fake-bucket getbody "flaky get" hello 3
+		if grep -q '^# libcurl .*: curl_multi_poll, CURLOPT_PROTOCOLS_STR$' "$T/.out"; then
+			pass "libcurl >= 7.85 runs with curl_multi_poll and CURLOPT_PROTOCOLS_STR"
+		elif grep -q '^# libcurl 7\.\(6[1-9]\|7[0-9]\|8[0-4]\)\.' "$T/.out"; then
+			pass "an older libcurl runs with its stand-ins: $(grep '^# libcurl' "$T/.out")"
+		else
+			fail "the transport's libcurl mode is reported: $(grep '^# libcurl' "$T/.out")"
+		fi
+		# libcurl 7.61 - 7.65 (RHEL 8): curl_multi_wait and CURLOPT_PROTOCOLS,
+		# forced by a hook only this test build has. Backoff waits with no
+		# socket open must sleep, not spin, and not overshoot the deadline.
+		export RP_TEST_CURL_LEGACY=1
+		drive "legacy libcurl: 503 twice, then 200" s3://fake-bucket getbody "flaky get 2" hello 3
+		if grep -q '^# libcurl .*: curl_multi_wait, CURLOPT_PROTOCOLS$' "$T/.out"; then
+			pass "legacy libcurl: the stand-ins are in use"
+		else
+			fail "legacy libcurl: the stand-ins are in use ($(grep '^# libcurl' "$T/.out"))"
+		fi
+		drive "legacy libcurl: put_many retries one item" s3://fake-bucket putflaky 8 flaky-put-2
+		t0=$(date +%s)
+		RPVAULT_S3_DEADLINE_MS=1500 drive "legacy libcurl: deadline" s3://fake-bucket expect io 0 - hang2
+		t1=$(date +%s)
+		if [ $((t1 - t0)) -le 4 ]; then
+			pass "legacy libcurl: a server that never answers fails within the 1.5 s deadline ($((t1 - t0)) s)"
+		else
+			fail "legacy libcurl: a server that never answers fails within the 1.5 s deadline ($((t1 - t0)) s)"
+		fi
+		unset RP_TEST_CURL_LEGACY
 		drive "put_many retries one item" s3://fake-bucket putflaky 8
 		RPVAULT_S3_MAX_ATTEMPTS=3 drive "500 is retried a bounded number of times" s3://fake-bucket \
 			expect store 500 InternalError err500
@@ -151,6 +178,13 @@ drive "bucket sub-resources" "$U" versioning
 AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY}x" drive "wrong secret" "$U" expect store 403 SignatureDoesNotMatch
 drive "unknown bucket" s3://rpvault-no-such-bucket expect not_found 404 NoSuchBucket
 drive "unknown key" "$U" expect not_found 404 NoSuchKey "dg/runpacks/no such key"
+# the same transport as on libcurl 7.61 - 7.65 (RHEL 8), see above
+export RP_TEST_CURL_LEGACY=1
+drive "legacy libcurl: round trip" "$U" roundtrip
+drive "legacy libcurl: put_many of 50" "$U" putmany 50
+drive "legacy libcurl: asynchronous requests" "$U" async "$T/files"
+drive "legacy libcurl: a file changed while it is uploaded" "$U" putfdchanged "$T/files"
+unset RP_TEST_CURL_LEGACY
 
 # ---- a stopped server: connection refused, bounded retries, promptly -----------------------
 bash "$top/tests/s3/rgw-stop.sh" "$RGW" >/dev/null 2>&1

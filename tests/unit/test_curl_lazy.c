@@ -24,10 +24,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <dlfcn.h>
+/* This test names CURLOPT_PROTOCOLS (to check our number for it), which
+ * headers from 7.87 on mark deprecated. */
+#define CURL_DISABLE_DEPRECATION 1
 #include <curl/curl.h>
 
 #include "broker/curl_lazy.h"
@@ -79,7 +83,14 @@ static void assert_forwarders_fail_safely(void)
 	assert_int_equal(curl_multi_remove_handle(NULL, NULL), CURLM_INTERNAL_ERROR);
 	int running = 3, n = 3;
 	assert_int_equal(curl_multi_perform(NULL, &running), CURLM_INTERNAL_ERROR);
-	assert_int_equal(curl_multi_poll(NULL, NULL, 0, 0, &n), CURLM_INTERNAL_ERROR);
+	assert_int_equal(curl_multi_wait(NULL, NULL, 0, 0, &n), CURLM_INTERNAL_ERROR);
+	long ms = 9;
+	assert_int_equal(curl_multi_timeout(NULL, &ms), CURLM_INTERNAL_ERROR);
+	assert_int_equal(ms, 9);
+	assert_int_equal(rp_curl_multi_sleep(NULL, NULL, 0, 0), CURLM_INTERNAL_ERROR);
+	assert_int_equal(rp_curl_restrict_protocols(NULL, 0), CURLE_FAILED_INIT);
+	assert_int_equal(rp_curl_mode(), 0u);
+	assert_string_equal(rp_curl_mode_name(), "libcurl not loaded");
 	assert_null(curl_multi_info_read(NULL, &n));
 	assert_int_equal(curl_multi_cleanup(NULL), CURLM_INTERNAL_ERROR);
 	assert_int_equal(running, 3);
@@ -167,8 +178,12 @@ static void test_version(void **state)
 	assert_true(rp_curl_version_ok(RP_CURL_MIN_VERSION));
 	assert_true(rp_curl_version_ok(0x075801)); /* 7.88.1, Debian 12 */
 	assert_true(rp_curl_version_ok(0x080000));
-	assert_false(rp_curl_version_ok(0x075401)); /* 7.84.1: no CURLOPT_PROTOCOLS_STR */
-	assert_false(rp_curl_version_ok(0x074c01)); /* 7.76.1 */
+	assert_true(rp_curl_version_ok(0x075401));  /* 7.84.1 */
+	assert_true(rp_curl_version_ok(0x074c01));  /* 7.76.1, RHEL 9 */
+	assert_true(rp_curl_version_ok(0x073d01));  /* 7.61.1, RHEL 8 */
+	assert_true(rp_curl_version_ok(0x073d00));  /* 7.61.0 */
+	assert_false(rp_curl_version_ok(0x073c00)); /* 7.60.0 */
+	assert_false(rp_curl_version_ok(0x071d00)); /* 7.29.0, RHEL 7 */
 	assert_false(rp_curl_version_ok(0));
 	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
 	assert_non_null(v);
@@ -181,6 +196,115 @@ static void test_version(void **state)
 	}
 	assert_true(http && https);
 	assert_string_equal(curl_easy_strerror(CURLE_OK), "No error");
+}
+
+/* The newer calls or their stand-ins, by version (curl_lazy.h). */
+static void test_mode(void **state)
+{
+	(void)state;
+	const unsigned STR = RP_CURL_HAS_PROTOCOLS_STR, POLL = RP_CURL_HAS_MULTI_POLL;
+	assert_int_equal(rp_curl_pick_mode(0x073d01, 0), 0u);           /* 7.61.1 */
+	assert_int_equal(rp_curl_pick_mode(0x074101, 1), 0u);           /* 7.65.1: a stray symbol is not trusted */
+	assert_int_equal(rp_curl_pick_mode(0x074200, 1), POLL);         /* 7.66.0 */
+	assert_int_equal(rp_curl_pick_mode(0x074200, 0), 0u);           /* ... without the symbol */
+	assert_int_equal(rp_curl_pick_mode(0x074c01, 1), POLL);         /* 7.76.1 */
+	assert_int_equal(rp_curl_pick_mode(0x075401, 1), POLL);         /* 7.84.1 */
+	assert_int_equal(rp_curl_pick_mode(0x075500, 1), STR | POLL);   /* 7.85.0 */
+	assert_int_equal(rp_curl_pick_mode(0x075801, 1), STR | POLL);   /* 7.88.1 */
+	/* the option numbers spelled out in curl_lazy.h are libcurl's */
+	assert_int_equal(RP_CURLOPT_PROTOCOLS, CURLOPT_PROTOCOLS);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	assert_int_equal(RP_CURLOPT_PROTOCOLS_STR, CURLOPT_PROTOCOLS_STR);
+#endif
+	/* the loaded library (the build host's) */
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+	assert_non_null(v);
+	assert_int_equal(rp_curl_mode(), rp_curl_pick_mode(v->version_num, 1));
+	assert_non_null(strstr(rp_curl_mode_name(), "CURLOPT_PROTOCOLS"));
+}
+
+/* One transfer of url on a fresh handle restricted to https (or http and
+ * https): the CURLcode it ends with. Nothing listens on 127.0.0.1:1. */
+static CURLcode restricted_transfer(const char *url, int allow_http, unsigned mode)
+{
+	CURL *h = curl_easy_init();
+	assert_non_null(h);
+	assert_int_equal(rp_curl_restrict_protocols_as(h, allow_http, mode), CURLE_OK);
+	assert_int_equal(curl_easy_setopt(h, CURLOPT_URL, url), CURLE_OK);
+	assert_int_equal(curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 2000L), CURLE_OK);
+	CURLM *m = curl_multi_init();
+	assert_non_null(m);
+	assert_int_equal(curl_multi_add_handle(m, h), CURLM_OK);
+	CURLMsg *msg = NULL;
+	int running = 1, left, guard = 0;
+	while (msg == NULL && guard++ < 500) {
+		assert_int_equal(curl_multi_perform(m, &running), CURLM_OK);
+		msg = curl_multi_info_read(m, &left);
+		if (msg == NULL)
+			assert_int_equal(rp_curl_multi_sleep_as(m, NULL, 0, 10, mode), CURLM_OK);
+	}
+	assert_non_null(msg);
+	CURLcode rc = msg->data.result;
+	assert_int_equal(curl_multi_remove_handle(m, h), CURLM_OK);
+	assert_int_equal(curl_multi_cleanup(m), CURLM_OK);
+	curl_easy_cleanup(h);
+	return rc;
+}
+
+static void test_restrict_protocols(void **state)
+{
+	(void)state;
+	/* the loaded library's own mode, then the 7.61 - 7.65 one
+	 * (CURLOPT_PROTOCOLS, curl_multi_wait) against the same library */
+	const unsigned modes[2] = { rp_curl_mode(), 0u };
+	for (int i = 0; i < 2; i++) {
+		unsigned md = modes[i];
+		/* https only: http and file are refused before any connection */
+		assert_int_equal(restricted_transfer("http://127.0.0.1:1/", 0, md), CURLE_UNSUPPORTED_PROTOCOL);
+		assert_int_equal(restricted_transfer("file:///etc/hostname", 0, md), CURLE_UNSUPPORTED_PROTOCOL);
+		assert_int_equal(restricted_transfer("https://127.0.0.1:1/", 0, md), CURLE_COULDNT_CONNECT);
+		/* http allowed: it gets as far as connecting; file stays refused */
+		assert_int_equal(restricted_transfer("http://127.0.0.1:1/", 1, md), CURLE_COULDNT_CONNECT);
+		assert_int_equal(restricted_transfer("file:///etc/hostname", 1, md), CURLE_UNSUPPORTED_PROTOCOL);
+	}
+}
+
+/* rp_curl_multi_sleep with nothing to wait on still waits (as
+ * curl_multi_poll does), about as long as asked. */
+static void test_multi_sleep_idle(void **state)
+{
+	(void)state;
+	CURLM *m = curl_multi_init();
+	assert_non_null(m);
+	const unsigned modes[2] = { rp_curl_mode(), 0u };
+	for (int i = 0; i < 2; i++) {
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		assert_int_equal(rp_curl_multi_sleep_as(m, NULL, 0, 30, modes[i]), CURLM_OK);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		long ms = (long)(b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+		assert_true(ms >= 25);
+		assert_true(ms < 3000);
+		/* a negative timeout is zero, not forever */
+		assert_int_equal(rp_curl_multi_sleep_as(m, NULL, 0, -5, modes[i]), CURLM_OK);
+	}
+	/* with an extra descriptor that is ready, both return at once */
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	for (int i = 0; i < 2; i++) {
+		struct curl_waitfd w = { p[0], CURL_WAIT_POLLIN, 0 };
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		assert_int_equal(rp_curl_multi_sleep_as(m, &w, 1, 2000, modes[i]), CURLM_OK);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		long ms = (long)(b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+		assert_true(ms < 1000);
+		assert_true(w.revents & CURL_WAIT_POLLIN);
+	}
+	close(p[0]);
+	close(p[1]);
+	assert_int_equal(curl_multi_cleanup(m), CURLM_OK);
 }
 
 /* ---- each option type range, through real handles ---------------------------------------- */
@@ -230,9 +354,11 @@ static void test_easy_setopt_ranges(void **state)
 	assert_non_null(hdrs);
 	assert_int_equal(curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs), CURLE_OK);
 	assert_int_equal(curl_easy_setopt(h, CURLOPT_PRIVATE, (void *)&marker), CURLE_OK);
+#if LIBCURL_VERSION_NUM >= 0x075500
 	assert_int_equal(curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "file"), CURLE_OK);
 	assert_int_equal(curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "no-such-scheme"), CURLE_UNSUPPORTED_PROTOCOL);
 	assert_int_equal(curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "file"), CURLE_OK);
+#endif
 	assert_int_equal(curl_easy_setopt(h, CURLOPT_WRITEDATA, (void *)g_got), CURLE_OK);
 	/* FUNCTIONPOINT */
 	assert_int_equal(curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write), CURLE_OK);
@@ -245,10 +371,12 @@ static void test_easy_setopt_ranges(void **state)
 	assert_int_equal(curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)-1), CURLE_OK);
 	assert_int_equal(curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)0x100000000LL), CURLE_OK);
 	/* BLOB: a pointer to a struct curl_blob (copied by libcurl) */
+#if LIBCURL_VERSION_NUM >= 0x074d00
 	static char pem[] = "not a certificate";
 	struct curl_blob blob = { pem, sizeof pem - 1, CURL_BLOB_COPY };
 	CURLcode bc = curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
 	assert_true(bc == CURLE_OK || bc == CURLE_NOT_BUILT_IN); /* the TLS backend decides */
+#endif
 	/* an unknown option number is refused, not misread */
 	assert_int_equal(curl_easy_setopt(h, (CURLoption)9999, 0L), CURLE_UNKNOWN_OPTION);
 
@@ -269,7 +397,7 @@ static void test_easy_setopt_ranges(void **state)
 		assert_int_equal(curl_multi_perform(m, &running), CURLM_OK);
 		msg = curl_multi_info_read(m, &left);
 		if (msg == NULL && running > 0)
-			assert_int_equal(curl_multi_poll(m, NULL, 0, 10, NULL), CURLM_OK);
+			assert_int_equal(rp_curl_multi_sleep(m, NULL, 0, 10), CURLM_OK);
 	}
 	assert_non_null(msg);
 	assert_int_equal(msg->msg, CURLMSG_DONE);
@@ -353,6 +481,9 @@ int main(void)
 		cmocka_unit_test(test_load_missing),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_mode),
+		cmocka_unit_test(test_restrict_protocols),
+		cmocka_unit_test(test_multi_sleep_idle),
 		cmocka_unit_test(test_easy_setopt_ranges),
 		cmocka_unit_test(test_multi_setopt_ranges),
 	};
