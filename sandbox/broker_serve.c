@@ -629,9 +629,10 @@ static int plan_slot_cmp(const void *a, const void *b)
 	return (x->index > y->index) - (x->index < y->index);
 }
 
-/* The first artifact listed twice (entries 1..n-1), or -1. A verifier
- * never lists one file twice (the manifest's file list is refused with a
- * duplicate), so a plan that does is a child that lies: refused. */
+/* 1 with the two entries of the first artifact listed twice (among
+ * entries 1..n-1), 0 when none is, -1 when out of memory (err set). A
+ * verifier never lists one file twice (a manifest whose file list has a
+ * duplicate is refused), so a plan that does comes from a child that lies. */
 static int plan_duplicate(const rp_export_entry *e, uint32_t n, uint32_t *first, uint32_t *second,
 			  rp_err *err)
 {
