@@ -3,7 +3,7 @@
 # building and testing rpvault needs. Idempotent; quiet when all present.
 set -eu
 PKGS="gcc make pkg-config libbearssl-dev libcmocka-dev libseccomp-dev libcap-ng-dev \
-libcurl4-openssl-dev python3 python3-boto3 strace time"
+libcurl4-openssl-dev libcurl4-doc python3 python3-boto3 strace time"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
