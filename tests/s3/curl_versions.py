@@ -129,31 +129,23 @@ def main(argv):
             used_syms.setdefault(s, f)
         for fn in re.findall(r"\b(curl_[a-z0-9_]+)\s*\(", text):
             used_fns.setdefault(fn, f)
+    syms = sorted(s for s in used_syms if s not in ours)
+    # (shown name, where, version or None, what an unknown one lacks)
+    items = [(s, used_syms[s], symbols.get(s), "not in libcurl's symbol record") for s in syms]
+    items += [(fn + "()", used_fns[fn], function_version(man3, fn), "no availability in libcurl's man pages")
+              for fn in sorted(used_fns)]
     bad = 0
-    checked = 0
-    for s in sorted(used_syms):
-        if s in ours:
+    for name, where, v, unknown in items:
+        if v is None:
+            print("not ok - %s (%s): %s" % (name, where, unknown))
+        elif v > minimum:
+            print("not ok - %s (%s) appeared in libcurl %s, after %s" % (name, where, show(v), show(minimum)))
+        else:
             continue
-        v = symbols.get(s)
-        checked += 1
-        if v is None:
-            print("not ok - %s (%s): not in libcurl's symbol record" % (s, used_syms[s]))
-            bad += 1
-        elif v > minimum:
-            print("not ok - %s (%s) appeared in libcurl %s, after %s" % (s, used_syms[s], show(v), show(minimum)))
-            bad += 1
-    for fn in sorted(used_fns):
-        v = function_version(man3, fn)
-        checked += 1
-        if v is None:
-            print("not ok - %s() (%s): no availability in libcurl's man pages" % (fn, used_fns[fn]))
-            bad += 1
-        elif v > minimum:
-            print("not ok - %s() (%s) appeared in libcurl %s, after %s" % (fn, used_fns[fn], show(v), show(minimum)))
-            bad += 1
+        bad += 1
     if bad == 0:
         print("ok - all %d libcurl symbols and functions the broker uses exist in libcurl %s (%d symbols, %d functions)"
-              % (checked, show(minimum), len([s for s in used_syms if s not in ours]), len(used_fns)))
+              % (len(items), show(minimum), len(syms), len(used_fns)))
     return 1 if bad else 0
 
 

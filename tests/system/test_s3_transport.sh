@@ -56,6 +56,19 @@ drive() {
 	fi
 }
 
+# deadline PREFIX KEY: a GET of KEY, which the fake server never answers,
+# fails as an I/O error within the 1.5 s deadline (4 s with slack).
+deadline() {
+	_t0=$(date +%s)
+	RPVAULT_S3_DEADLINE_MS=1500 drive "${1}deadline" s3://fake-bucket expect io 0 - "$2"
+	_t1=$(date +%s)
+	if [ $((_t1 - _t0)) -le 4 ]; then
+		pass "${1}a server that never answers fails within the 1.5 s deadline ($((_t1 - _t0)) s)"
+	else
+		fail "${1}a server that never answers fails within the 1.5 s deadline ($((_t1 - _t0)) s)"
+	fi
+}
+
 # Path style and http: the test server is http://127.0.0.1:PORT/BUCKET.
 export RPVAULT_S3_PATH_STYLE=true RPVAULT_S3_ALLOW_HTTP=true
 
@@ -120,26 +133,12 @@ if [ -s "$T/fake.port" ]; then
 			fail "legacy libcurl: the stand-ins are in use ($(grep '^# libcurl' "$T/.out"))"
 		fi
 		drive "legacy libcurl: put_many retries one item" s3://fake-bucket putflaky 8 flaky-put-2
-		t0=$(date +%s)
-		RPVAULT_S3_DEADLINE_MS=1500 drive "legacy libcurl: deadline" s3://fake-bucket expect io 0 - hang2
-		t1=$(date +%s)
-		if [ $((t1 - t0)) -le 4 ]; then
-			pass "legacy libcurl: a server that never answers fails within the 1.5 s deadline ($((t1 - t0)) s)"
-		else
-			fail "legacy libcurl: a server that never answers fails within the 1.5 s deadline ($((t1 - t0)) s)"
-		fi
+		deadline "legacy libcurl: " hang2
 		unset RP_TEST_CURL_LEGACY
 		drive "put_many retries one item" s3://fake-bucket putflaky 8
 		RPVAULT_S3_MAX_ATTEMPTS=3 drive "500 is retried a bounded number of times" s3://fake-bucket \
 			expect store 500 InternalError err500
-		t0=$(date +%s)
-		RPVAULT_S3_DEADLINE_MS=1500 drive "deadline" s3://fake-bucket expect io 0 - hang
-		t1=$(date +%s)
-		if [ $((t1 - t0)) -le 4 ]; then
-			pass "a server that never answers fails within the 1.5 s deadline ($((t1 - t0)) s)"
-		else
-			fail "a server that never answers fails within the 1.5 s deadline ($((t1 - t0)) s)"
-		fi
+		deadline "" hang
 	)
 	kill "$FAKE_PID" 2>/dev/null
 	wait "$FAKE_PID" 2>/dev/null
